@@ -2,10 +2,20 @@
 //! evaluation of a snapshot into a report, and report rendering.
 //!
 //! INVARIANT: this crate is pure. It makes no AWS call, spawns nothing, reads no
-//! clock and logs nothing; callers pass in every fact and the current time.
+//! clock and logs nothing; callers pass in every fact.
 
+pub mod config;
+pub mod controls;
 pub mod err;
+pub mod evaluate;
+pub mod policy;
+pub mod render;
+pub mod report;
 pub mod snapshot;
 
-pub use err::SnapshotError;
+pub use config::Config;
+pub use controls::{CONTROLS, Control};
+pub use err::{ConfigError, PolicyError, SnapshotError};
+pub use evaluate::{evaluate, evaluate_controls};
+pub use report::{AccountReport, BucketReport, ControlResult, Outcome, Severity};
 pub use snapshot::Snapshot;
