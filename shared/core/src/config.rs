@@ -101,3 +101,122 @@ pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|item| !item.is_empty())
 }
+
+/// Environment variables that configure evaluation, shared by the functions and the CLI.
+pub const ENV_TRUSTED_ACCOUNTS: &str = "BUCKETWARDEN_TRUSTED_ACCOUNTS";
+pub const ENV_TRUSTED_ORGANIZATIONS: &str = "BUCKETWARDEN_TRUSTED_ORGANIZATIONS";
+pub const ENV_EXEMPTIONS: &str = "BUCKETWARDEN_EXEMPTIONS";
+pub const ENV_REQUIRE_OBJECT_LOCK: &str = "BUCKETWARDEN_REQUIRE_OBJECT_LOCK";
+pub const ENV_REQUIRE_REPLICATION: &str = "BUCKETWARDEN_REQUIRE_REPLICATION";
+
+impl Config {
+    /// Builds the configuration from named settings, such as environment variables.
+    ///
+    /// Lists are separated by commas or white space; exemptions by semicolons, each
+    /// `BUCKET_PATTERN=CONTROL[+CONTROL...]`.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        known_ids: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let list = |name: &str| -> Vec<String> {
+            lookup(name)
+                .map(|value| split_list(&value).map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let config = Config {
+            trusted_accounts: list(ENV_TRUSTED_ACCOUNTS),
+            trusted_organizations: list(ENV_TRUSTED_ORGANIZATIONS),
+            exemptions: lookup(ENV_EXEMPTIONS)
+                .map(|value| {
+                    value
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| Exemption::parse(item, known_ids))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
+            require_object_lock: list(ENV_REQUIRE_OBJECT_LOCK),
+            require_replication: list(ENV_REQUIRE_REPLICATION),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks account ids (12 digits) and organization ids (`o-` and 10 to 32 characters).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(bad) = self
+            .trusted_accounts
+            .iter()
+            .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ConfigError::InvalidAccount { value: bad.clone() });
+        }
+        if let Some(bad) = self.trusted_organizations.iter().find(|id| {
+            let rest = id.strip_prefix("o-").unwrap_or_default();
+            !(10..=32).contains(&rest.len())
+                || !rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        }) {
+            return Err(ConfigError::InvalidOrganization { value: bad.clone() });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDS: &[&str] = &["access-logging", "versioning-enabled"];
+
+    #[test]
+    fn exemption_parses_pattern_and_ids() {
+        let exemption = Exemption::parse("logs-*=access-logging+versioning-enabled", IDS).unwrap();
+        assert!(exemption.covers("logs-2024", "access-logging"));
+        assert!(!exemption.covers("data", "access-logging"));
+    }
+
+    #[test]
+    fn exemption_unknown_id_is_rejected() {
+        let error = Exemption::parse("logs-*=acces-logging", IDS).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown control id `acces-logging` in exemption `logs-*=acces-logging`; run `bucketwarden controls` for the list"
+        );
+    }
+
+    #[test]
+    fn lookup_rejects_short_account() {
+        let error = Config::from_lookup(
+            |name| (name == ENV_TRUSTED_ACCOUNTS).then(|| "1234".to_string()),
+            IDS,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid trusted account `1234`: an account id is 12 digits"
+        );
+    }
+
+    #[test]
+    fn lookup_reads_every_setting() {
+        let config = Config::from_lookup(
+            |name| match name {
+                ENV_TRUSTED_ACCOUNTS => Some("111122223333, 444455556666".into()),
+                ENV_TRUSTED_ORGANIZATIONS => Some("o-exampleorgid".into()),
+                ENV_EXEMPTIONS => Some("a=access-logging; b-*=all".into()),
+                ENV_REQUIRE_OBJECT_LOCK => Some("vault-*".into()),
+                _ => None,
+            },
+            IDS,
+        )
+        .unwrap();
+        assert_eq!(config.trusted_accounts.len(), 2);
+        assert_eq!(config.exemptions.len(), 2);
+        assert!(config.requires_object_lock("vault-1"));
+        assert!(!config.requires_replication("vault-1"));
+    }
+}

@@ -64,4 +64,10 @@ pub enum ConfigError {
     InvalidExemption { value: String, reason: String },
     #[error("unknown control id `{id}` in {context}; run `bucketwarden controls` for the list")]
     UnknownControl { id: String, context: String },
+    #[error("invalid trusted account `{value}`: an account id is 12 digits")]
+    InvalidAccount { value: String },
+    #[error(
+        "invalid trusted organization `{value}`: an organization id is `o-` followed by 10 to 32 lowercase letters or digits"
+    )]
+    InvalidOrganization { value: String },
 }

@@ -1,1 +1,261 @@
-//! Renderings of reports.
+//! Renderings of reports: a text table for terminals, Markdown, and the SNS email
+//! subject and body. JSON is the canonical form (serde of the report types).
+
+use std::fmt::Write as _;
+
+use crate::controls;
+use crate::report::{AccountReport, BucketReport, ControlResult, Outcome, Severity};
+
+/// SNS rejects subjects of 100 characters or more.
+pub const MAX_SUBJECT_CHARS: usize = 99;
+
+/// Replaces control characters (newlines, escapes) so that text from a policy Sid,
+/// a tag or a bucket name cannot break a table, a log line or an email.
+pub fn clean(text: &str) -> String {
+    let mut cleaned = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(cleaned, "\\u{{{:x}}}", c as u32);
+        } else {
+            cleaned.push(c);
+        }
+    }
+    cleaned
+}
+
+/// Shortens `text` to at most `max` characters, marking the cut with `...`.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{kept}...")
+}
+
+fn marker(result: &ControlResult) -> String {
+    match &result.exempt {
+        Some(_) => format!("{} (exempt)", result.outcome),
+        None => result.outcome.to_string(),
+    }
+}
+
+/// A table for terminals: one row per control, then the totals.
+pub fn bucket_text(report: &BucketReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}, account {})",
+        clean(&report.bucket),
+        clean(&report.region),
+        clean(&report.account_id)
+    );
+    let id_width = report
+        .results
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(10);
+    let outcome_width = report
+        .results
+        .iter()
+        .map(|r| marker(r).len())
+        .max()
+        .unwrap_or(7);
+    for result in &report.results {
+        let _ = writeln!(
+            out,
+            "  {:<outcome_width$}  {:<8}  {:<id_width$}  {}",
+            marker(result),
+            result.severity.as_str(),
+            result.id,
+            clean(&result.reason)
+        );
+    }
+    let _ = writeln!(out, "  {}", totals_line(report));
+    out
+}
+
+fn totals_line(report: &BucketReport) -> String {
+    let counts: Vec<String> = Outcome::ALL
+        .iter()
+        .map(|outcome| (outcome, report.totals.count(*outcome)))
+        .filter(|(_, count)| *count > 0)
+        .map(|(outcome, count)| format!("{count} {outcome}"))
+        .collect();
+    format!(
+        "{} findings; {}",
+        report.totals.findings(),
+        counts.join(", ")
+    )
+}
+
+pub fn account_text(report: &AccountReport) -> String {
+    let mut out = String::new();
+    for bucket in &report.buckets {
+        out.push_str(&bucket_text(bucket));
+        out.push('\n');
+    }
+    for unread in &report.unread {
+        let _ = writeln!(
+            out,
+            "{}: not audited: {}",
+            clean(&unread.bucket),
+            clean(&unread.reason)
+        );
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {}", clean(note));
+    }
+    let _ = writeln!(
+        out,
+        "{} buckets audited, {} not audited; {} findings ({})",
+        report.buckets.len(),
+        report.unread.len(),
+        report.totals.findings(),
+        severity_counts(report)
+    );
+    out
+}
+
+fn severity_counts(report: &AccountReport) -> String {
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|severity| {
+            (
+                severity,
+                report
+                    .totals
+                    .findings_by_severity
+                    .get(severity)
+                    .copied()
+                    .unwrap_or(0),
+            )
+        })
+        .filter(|(_, count)| *count > 0)
+        .map(|(severity, count)| format!("{count} {severity}"))
+        .collect();
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn markdown_cell(text: &str) -> String {
+    clean(text).replace('|', "\\|")
+}
+
+pub fn bucket_markdown(report: &BucketReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### `{}` ({}, account {})\n",
+        markdown_cell(&report.bucket),
+        markdown_cell(&report.region),
+        markdown_cell(&report.account_id)
+    );
+    out.push_str("| outcome | severity | control | reason |\n|---|---|---|---|\n");
+    for result in &report.results {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | {} |",
+            marker(result),
+            result.severity,
+            result.id,
+            markdown_cell(&result.reason)
+        );
+    }
+    let _ = writeln!(out, "\n{}", totals_line(report));
+    out
+}
+
+pub fn account_markdown(report: &AccountReport) -> String {
+    let mut out = String::from("## Bucket Warden audit\n\n");
+    let _ = writeln!(
+        out,
+        "{} buckets audited, {} not audited; {} findings ({}).\n",
+        report.buckets.len(),
+        report.unread.len(),
+        report.totals.findings(),
+        severity_counts(report)
+    );
+    for bucket in &report.buckets {
+        out.push_str(&bucket_markdown(bucket));
+        out.push('\n');
+    }
+    if !report.unread.is_empty() {
+        out.push_str("### Not audited\n\n");
+        for unread in &report.unread {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                markdown_cell(&unread.bucket),
+                markdown_cell(&unread.reason)
+            );
+        }
+    }
+    out
+}
+
+/// The SNS subject: the bucket and its worst outcome, under SNS's 100-character limit.
+pub fn email_subject(report: &BucketReport) -> String {
+    let verdict = match report.worst() {
+        Some(worst) => format!(
+            "{} {} ({} findings)",
+            worst.outcome,
+            worst.severity,
+            report.totals.findings()
+        ),
+        None => "all controls pass".to_string(),
+    };
+    let prefix = "Bucket Warden: ";
+    let room = MAX_SUBJECT_CHARS.saturating_sub(prefix.len() + verdict.len() + 1);
+    let bucket = truncate(&clean(&report.bucket), room.max(8));
+    truncate(&format!("{prefix}{bucket} {verdict}"), MAX_SUBJECT_CHARS)
+}
+
+/// A plain-text email body a person can read in ten seconds: what is wrong, where,
+/// how bad, and what to do next.
+pub fn email_body(report: &BucketReport) -> String {
+    let mut out = String::new();
+    let findings = report.findings();
+    let _ = writeln!(
+        out,
+        "Bucket Warden audited the S3 bucket {} in {} (account {}).\n",
+        clean(&report.bucket),
+        clean(&report.region),
+        clean(&report.account_id)
+    );
+    if findings.is_empty() {
+        out.push_str("Every control passes. Nothing to do.\n");
+    } else {
+        let _ = writeln!(out, "{} findings, most severe first:\n", findings.len());
+        for finding in &findings {
+            let _ = writeln!(
+                out,
+                "- {} {} {}\n  {}",
+                finding.severity.as_str().to_uppercase(),
+                finding.outcome,
+                finding.id,
+                clean(&finding.reason)
+            );
+            if let Some(control) = controls::control(&finding.id) {
+                let what_to_do = if finding.outcome == Outcome::Error {
+                    "Give the auditor's role permission for the failed read, then audit again."
+                } else {
+                    control.remediation
+                };
+                let _ = writeln!(out, "  What to do: {what_to_do}");
+            }
+        }
+    }
+    let passing = report.totals.count(Outcome::Pass);
+    let exempt = report.totals.exempt;
+    let _ = writeln!(
+        out,
+        "\n{passing} controls pass, {} do not apply, {exempt} findings are exempt.",
+        report.totals.count(Outcome::NotApplicable)
+    );
+    out.push_str("The full JSON report is attached below.\n");
+    out
+}
