@@ -85,7 +85,7 @@ pub enum Unreadable<'a> {
 impl fmt::Display for Unreadable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unreadable::NotCollected(call) => write!(f, "{call} not collected"),
+            Unreadable::NotCollected(_) => f.write_str("not collected"),
             Unreadable::Failed(error) => write!(f, "read failed: {error}"),
         }
     }

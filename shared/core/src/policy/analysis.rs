@@ -98,13 +98,16 @@ impl PublicGrant {
         match &self.reach {
             Reach::Internet => base,
             Reach::Limited { to, by } => format!(
-                "{base}, but {} limit it to {}",
+                "{base}; {} {} it unless {}",
                 by.join(" and "),
+                if by.len() == 1 { "refuses" } else { "refuse" },
                 to.join(" or ")
             ),
-            Reach::Blocked { by } => {
-                format!("{base}, but {} refuse it to everyone", by.join(" and "))
-            }
+            Reach::Blocked { by } => format!(
+                "{base}; {} {} it to everyone",
+                by.join(" and "),
+                if by.len() == 1 { "refuses" } else { "refuse" }
+            ),
         }
     }
 }
