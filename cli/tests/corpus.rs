@@ -2,6 +2,14 @@
 //! `bucketwarden evaluate --format json` and compares the outcome of each control
 //! that the case's expected file lists, and of no other control.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking, with the value in the message"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

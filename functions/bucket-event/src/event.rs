@@ -81,12 +81,12 @@ pub fn classify(raw: Value, filter: &EventFilter) -> Result<Disposition, Handler
         .and_then(|identity| identity.get("arn"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    if let (Some(own), Some(caller)) = (&filter.own_role_name, &caller_arn) {
-        if role_name(caller) == Some(own.as_str()) {
-            return Ok(skip(format!(
-                "the call was made by this function's own role `{own}`"
-            )));
-        }
+    if let (Some(own), Some(caller)) = (&filter.own_role_name, &caller_arn)
+        && role_name(caller) == Some(own.as_str())
+    {
+        return Ok(skip(format!(
+            "the call was made by this function's own role `{own}`"
+        )));
     }
 
     let event_name = detail

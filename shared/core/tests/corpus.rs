@@ -2,6 +2,14 @@
 //! each control its expected file lists. Controls that a case does not list are not
 //! checked: a snapshot holds only the reads its case needs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking, with the value in the message"
+)]
+
 use std::fs;
 use std::path::PathBuf;
 

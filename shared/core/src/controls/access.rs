@@ -308,13 +308,13 @@ pub fn acl_not_public(facts: &Facts<'_>) -> Verdict {
         &facts.snapshot.get_bucket_ownership_controls,
         "GetBucketOwnershipControls",
     );
-    if let ReadState::Value(controls) = ownership {
-        if object_ownership(controls).as_deref() == Some("BucketOwnerEnforced") {
-            return Verdict::pass(
-                "ACLs are disabled (BucketOwnerEnforced), so no grant affects access",
-            )
-            .with("ObjectOwnership", "BucketOwnerEnforced");
-        }
+    if let ReadState::Value(controls) = ownership
+        && object_ownership(controls).as_deref() == Some("BucketOwnerEnforced")
+    {
+        return Verdict::pass(
+            "ACLs are disabled (BucketOwnerEnforced), so no grant affects access",
+        )
+        .with("ObjectOwnership", "BucketOwnerEnforced");
     }
 
     let acl = match state_of(&facts.snapshot.get_bucket_acl, "GetBucketAcl") {

@@ -212,20 +212,21 @@ pub fn analyse(policy: &Policy, arns: &BucketArns, trust: &Trust<'_>) -> PolicyA
             }
         };
         let bad = granted_patterns(&statement.action, BAD_ACTIONS);
-        if let Some(open) = audience.clone() {
-            if !bad.is_empty() && pins.is_empty() {
-                match subtract_denies(&bad, &resources, &denies) {
-                    Ok(reach) => analysis.public_grants.push(PublicGrant {
-                        statement: statement.index,
-                        sid: statement.sid.clone(),
-                        label: statement.label(),
-                        audience: open,
-                        actions: bad.clone(),
-                        resources: resources.clone(),
-                        reach,
-                    }),
-                    Err(undecided) => analysis.undecided.push(undecided),
-                }
+        if let Some(open) = audience.clone()
+            && !bad.is_empty()
+            && pins.is_empty()
+        {
+            match subtract_denies(&bad, &resources, &denies) {
+                Ok(reach) => analysis.public_grants.push(PublicGrant {
+                    statement: statement.index,
+                    sid: statement.sid.clone(),
+                    label: statement.label(),
+                    audience: open,
+                    actions: bad.clone(),
+                    resources: resources.clone(),
+                    reach,
+                }),
+                Err(undecided) => analysis.undecided.push(undecided),
             }
         }
         analysis.other_accounts.extend(other_accounts(
