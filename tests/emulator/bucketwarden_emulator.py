@@ -20,14 +20,20 @@ import threading
 import time
 from typing import Any, Iterable
 
+from access_analyzer import SERVICE as ACCESS_ANALYZER_SERVICE
+from access_analyzer import AccessAnalyzer
 from controls import (
     CONTROL_PREFIX,
     FaultSwitch,
     RequestLog,
     describe_request,
     handle_control,
+    read_json_body,
     send_fault,
+    send_json,
 )
+
+ACCESS_ANALYZER_FINDINGS_PATH = CONTROL_PREFIX + "access-analyzer/findings"
 
 # The account of the sample events in events/*.json.
 DEFAULT_ACCOUNT_ID = "111122223333"
@@ -81,12 +87,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 class BucketWardenApp:
     """WSGI app that records each AWS request, applies faults, and passes the rest to moto."""
 
-    def __init__(self, moto_app: Any) -> None:
+    def __init__(self, moto_app: Any, account_id: str) -> None:
         self.moto_app = moto_app
         self.log = RequestLog()
         self.faults = FaultSwitch()
+        self.access_analyzer = AccessAnalyzer(account_id)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") == ACCESS_ANALYZER_FINDINGS_PATH:
+            return self.add_access_analyzer_findings(environ, start_response)
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return handle_control(environ, start_response, self.log, self.faults)
 
@@ -109,7 +118,16 @@ class BucketWardenApp:
                 entry["query"],
             )
             return send_fault(fault, environ, recording_start_response)
+        if entry["service"] == ACCESS_ANALYZER_SERVICE:
+            return self.access_analyzer.handle(environ, recording_start_response, entry["region"] or "us-east-1")
         return self.moto_app(environ, recording_start_response)
+
+    def add_access_analyzer_findings(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """Store the JSON list of findings in the body, for tests of the access-analyzer control."""
+        documents = read_json_body(environ)
+        if not isinstance(documents, list) or not all(isinstance(item, dict) for item in documents):
+            return send_json(start_response, 400, {"error": "expected a JSON list of finding objects"})
+        return send_json(start_response, 200, {"added": self.access_analyzer.add_findings(documents)})
 
 
 def exit_when_parent_exits() -> None:
@@ -155,7 +173,7 @@ def main(argv: list[str]) -> int:
     import moto_patches
 
     moto_patches.apply_all()
-    app = BucketWardenApp(DomainDispatcherApplication(create_backend_app))
+    app = BucketWardenApp(DomainDispatcherApplication(create_backend_app), args.account_id)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

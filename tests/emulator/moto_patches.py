@@ -137,8 +137,38 @@ def mark_aws_managed_keys() -> None:
     KmsBackend._generate_default_keys = generate_default_keys
 
 
+def name_xml_roots_as_s3_does() -> None:
+    """Give GetBucketVersioning and GetBucketTagging the XML roots that S3 sends.
+
+    Real S3 answers ``<VersioningConfiguration>`` and ``<Tagging>``. Moto 5.2.5
+    builds these answers from botocore's model, which does not keep the root
+    name, and sends ``<GetBucketVersioningResponse>`` and
+    ``<GetBucketTaggingResponse>``, which strict clients such as the Rust SDK
+    reject.
+    """
+    renames = {
+        "get_bucket_versioning": ("GetBucketVersioningResponse", "VersioningConfiguration"),
+        "get_bucket_tags": ("GetBucketTaggingResponse", "Tagging"),
+    }
+    for method_name, (moto_root, s3_root) in renames.items():
+        original = getattr(S3Response, method_name)
+
+        def renamed(self: S3Response, *args: Any, _original: Any = original,
+                    _moto_root: str = moto_root, _s3_root: str = s3_root, **kwargs: Any) -> Any:
+            status, headers, body = _original(self, *args, **kwargs)
+            if isinstance(body, bytes):
+                body = body.decode("utf-8")
+            if isinstance(body, str):
+                body = body.replace(f"<{_moto_root}", f"<{_s3_root}", 1)
+                body = body.replace(f"</{_moto_root}>", f"</{_s3_root}>", 1)
+            return status, headers, body
+
+        setattr(S3Response, method_name, renamed)
+
+
 def apply_all() -> None:
     """Apply every patch in this module."""
+    name_xml_roots_as_s3_does()
     return_blocked_encryption_types()
     add_bucket_abac()
     mark_aws_managed_keys()

@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+pub mod matrix;
+
 use std::fmt;
 use std::fs::{self, File};
 use std::io;
@@ -202,8 +204,17 @@ impl RecordedRequest {
             Some(action) => WRITE_ACTION_PREFIXES
                 .iter()
                 .any(|prefix| action.starts_with(prefix)),
+            None if self.is_read_sent_as_post() => false,
             None => matches!(self.method.as_str(), "PUT" | "POST" | "DELETE" | "PATCH"),
         }
+    }
+
+    /// REST reads that travel as POST: Access Analyzer and GuardDuty ListFindings.
+    fn is_read_sent_as_post(&self) -> bool {
+        let service = self.service.as_deref().unwrap_or_default();
+        self.method == "POST"
+            && ((service == "access-analyzer" && self.path == "/finding")
+                || (service == "guardduty" && self.path.ends_with("/findings")))
     }
 
     /// Returns whether this request went to the emulator's own endpoints (`/_bucketwarden/`, `/moto-api`).
@@ -461,6 +472,16 @@ impl Emulator {
     }
 
     /// Removes every fault.
+    /// Stores Access Analyzer findings (JSON finding summaries; `region` defaults to us-east-1).
+    pub async fn add_access_analyzer_findings(&self, findings: &serde_json::Value) {
+        self.control_or_panic(
+            "POST",
+            "/_bucketwarden/access-analyzer/findings",
+            Some(&findings.to_string()),
+        )
+        .await;
+    }
+
     pub async fn reset_faults(&self) {
         self.control_or_panic("POST", "/_bucketwarden/faults/reset", None)
             .await;
