@@ -21,6 +21,7 @@
 //! ```
 
 pub mod matrix;
+pub mod topic;
 
 use std::fmt;
 use std::fs::{self, File};
