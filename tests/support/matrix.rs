@@ -152,7 +152,7 @@ pub fn mismatches(bucket_reports: &[Value], expected: &[Expectation]) -> Vec<Str
     found
 }
 
-fn tls_policy(bucket: &str) -> String {
+pub fn tls_policy(bucket: &str) -> String {
     serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -167,7 +167,7 @@ fn tls_policy(bucket: &str) -> String {
     .to_string()
 }
 
-fn all_blocked() -> PublicAccessBlockConfiguration {
+pub fn all_blocked() -> PublicAccessBlockConfiguration {
     PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
         .ignore_public_acls(true)
@@ -176,7 +176,7 @@ fn all_blocked() -> PublicAccessBlockConfiguration {
         .build()
 }
 
-fn ownership(value: ObjectOwnership) -> OwnershipControls {
+pub fn ownership(value: ObjectOwnership) -> OwnershipControls {
     OwnershipControls::builder()
         .rules(
             OwnershipControlsRule::builder()
@@ -188,7 +188,7 @@ fn ownership(value: ObjectOwnership) -> OwnershipControls {
         .expect("ownership controls")
 }
 
-fn encryption(
+pub fn encryption(
     algorithm: ServerSideEncryption,
     key: Option<&str>,
     bucket_key: bool,

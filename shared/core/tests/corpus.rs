@@ -53,3 +53,40 @@ fn corpus_outcomes_match() {
     assert!(checked > 100, "only {checked} outcomes checked");
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+#[test]
+fn every_outcome_has_reason_and_evidence() {
+    let mut paths: Vec<PathBuf> = fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(".snapshot.json"))
+        .collect();
+    paths.push(corpus_dir().join("../fixtures/compliant.snapshot.json"));
+    let mut empty = Vec::new();
+    for path in paths {
+        let snapshot = Snapshot::from_json(&fs::read_to_string(&path).unwrap()).unwrap();
+        for result in evaluate(&snapshot, &Config::default()).results {
+            assert!(
+                !result.reason.is_empty(),
+                "{}: {} has no reason",
+                path.display(),
+                result.id
+            );
+            if result.evidence.is_empty() {
+                empty.push(format!(
+                    "{} {} {}",
+                    path.file_name().unwrap().to_string_lossy(),
+                    result.id,
+                    result.outcome
+                ));
+            }
+        }
+    }
+    empty.sort();
+    empty.dedup();
+    assert!(
+        empty.is_empty(),
+        "results without evidence:\n{}",
+        empty.join("\n")
+    );
+}

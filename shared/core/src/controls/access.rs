@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::evaluate::{BlockFlag, Facts, LayerFlag, PolicyFacts, Verdict};
-use crate::policy::analysis::{PublicGrant, Reach};
+use crate::policy::analysis::{PublicGrant, Reach, SETTING_CHANGE_ACTIONS};
 use crate::snapshot::{ReadState, Unreadable, state_of};
 
 const ALL_USERS_URI: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
@@ -64,7 +64,15 @@ pub fn account_public_access_block(facts: &Facts<'_>) -> Verdict {
                 return Verdict::error(why.clone());
             }
             if off.is_empty() {
-                Verdict::pass("all four Block Public Access flags are on for the account")
+                Verdict::pass("all four Block Public Access flags are on for the account").with(
+                    "on",
+                    json!([
+                        "BlockPublicAcls",
+                        "IgnorePublicAcls",
+                        "BlockPublicPolicy",
+                        "RestrictPublicBuckets"
+                    ]),
+                )
             } else {
                 Verdict::fail(format!("{} off for the account", join_flags(&off)))
                     .with("off", json!(off))
@@ -421,7 +429,20 @@ pub fn no_cross_account_policy_changes(facts: &Facts<'_>) -> Verdict {
             )),
             None => Verdict::pass(
                 "no other account may change the bucket's policy, ACL, encryption, ownership or Block Public Access",
-            ),
+            )
+            .with("actions_checked", json!(SETTING_CHANGE_ACTIONS))
+            .with(
+                "other_accounts_with_access",
+                Value::Array(
+                    analysis
+                        .other_accounts
+                        .iter()
+                        .map(|access| json!({"statement": access.statement, "account": access.account, "actions": access.actions}))
+                        .collect(),
+                ),
+            )
+            .with("trusted_accounts", json!(facts.config.trusted_accounts))
+            .with("trusted_organizations", json!(facts.config.trusted_organizations)),
         },
     }
 }

@@ -46,7 +46,10 @@ fn missing_feature(facts: &Facts<'_>, feature: &str, configured: bool, reason: &
         Some(required_by) => {
             Verdict::fail(format!("{reason}, and {required_by}")).with("required_by", required_by)
         }
-        None => Verdict::new(Outcome::NotConfigured, reason),
+        None => Verdict::new(Outcome::NotConfigured, reason).with(
+            "required_by",
+            "nothing: neither the tag nor the configuration requires it",
+        ),
     }
 }
 
@@ -121,7 +124,7 @@ pub fn account_regional_namespace(facts: &Facts<'_>) -> Verdict {
     let snapshot = facts.snapshot;
     let suffix = format!("-{}-{}-an", snapshot.account_id, snapshot.region);
     if snapshot.bucket.ends_with(&suffix) {
-        Verdict::pass(format!("the name ends with {suffix}"))
+        Verdict::pass(format!("the name ends with {suffix}")).with("suffix", suffix)
     } else {
         Verdict::fail(format!(
             "the name does not end with {suffix}, so another account could claim it after deletion"

@@ -10,14 +10,14 @@ enum Rule<'a> {
     /// A configuration with no rule that sets an algorithm.
     Empty,
     /// `ServerSideEncryptionConfigurationNotFoundError`.
-    NotFound,
+    NotFound(&'a str),
     Unreadable(Unreadable<'a>),
 }
 
 fn rule<'a>(facts: &'a Facts<'_>) -> Rule<'a> {
     match state_of(&facts.snapshot.get_bucket_encryption, "GetBucketEncryption") {
         ReadState::Unreadable(why) => Rule::Unreadable(why),
-        ReadState::Absent(_) => Rule::NotFound,
+        ReadState::Absent(error) => Rule::NotFound(error.code.as_str()),
         ReadState::Value(value) => {
             let rules = value
                 .server_side_encryption_configuration
@@ -41,9 +41,10 @@ const NOT_FOUND_NOTE: &str = "ServerSideEncryptionConfigurationNotFoundError: no
 pub fn default_encryption(facts: &Facts<'_>) -> Verdict {
     match rule(facts) {
         Rule::Unreadable(why) => Verdict::unreadable("GetBucketEncryption", why),
-        Rule::NotFound => Verdict::fail(NOT_FOUND_NOTE),
+        Rule::NotFound(code) => Verdict::fail(NOT_FOUND_NOTE).with("GetBucketEncryption", code),
         Rule::Empty => {
             Verdict::fail("the encryption configuration has no rule that sets SSEAlgorithm")
+                .with("Rules", "none with ApplyServerSideEncryptionByDefault")
         }
         Rule::Set(_, algorithm) => Verdict::pass(format!("default encryption is {algorithm}"))
             .with("SSEAlgorithm", algorithm),
@@ -53,10 +54,11 @@ pub fn default_encryption(facts: &Facts<'_>) -> Verdict {
 pub fn bucket_key_enabled(facts: &Facts<'_>) -> Verdict {
     match rule(facts) {
         Rule::Unreadable(why) => Verdict::unreadable("GetBucketEncryption", why),
-        Rule::NotFound | Rule::Empty => Verdict::new(
+        Rule::NotFound(_) | Rule::Empty => Verdict::new(
             Outcome::NotApplicable,
             "no default-encryption rule, so bucket keys do not apply",
-        ),
+        )
+        .with("SSEAlgorithm", "none"),
         Rule::Set(rule, "aws:kms") => {
             let enabled = rule.bucket_key_enabled == Some(true);
             let verdict = if enabled {
@@ -81,8 +83,9 @@ pub fn bucket_key_enabled(facts: &Facts<'_>) -> Verdict {
 pub fn sse_c_blocked(facts: &Facts<'_>) -> Verdict {
     match rule(facts) {
         Rule::Unreadable(why) => Verdict::unreadable("GetBucketEncryption", why),
-        Rule::NotFound | Rule::Empty => {
+        Rule::NotFound(_) | Rule::Empty => {
             Verdict::fail("no default-encryption rule, so nothing blocks SSE-C uploads")
+                .with("BlockedEncryptionTypes", "none")
         }
         Rule::Set(rule, _) => {
             let blocked: Vec<String> = rule
@@ -128,11 +131,12 @@ fn is_key_arn(key_id: &str) -> bool {
 pub fn customer_managed_key(facts: &Facts<'_>) -> Verdict {
     let (rule, algorithm) = match rule(facts) {
         Rule::Unreadable(why) => return Verdict::unreadable("GetBucketEncryption", why),
-        Rule::NotFound | Rule::Empty => {
+        Rule::NotFound(_) | Rule::Empty => {
             return Verdict::new(
                 Outcome::NotApplicable,
                 "no default-encryption rule, so no KMS key is used",
-            );
+            )
+            .with("SSEAlgorithm", "none");
         }
         Rule::Set(rule, algorithm) => (rule, algorithm),
     };
