@@ -174,6 +174,7 @@ fn grant_evidence(grant: &PublicGrant, facts: &Facts<'_>) -> Value {
         "sid": grant.sid,
         "principal": grant.audience.describe(),
         "actions": grant.actions,
+        "access": grant.access,
         "resources": grant.resources,
         "reach": reach,
         "explanation": grant.sentence(&facts.arns),

@@ -27,6 +27,55 @@ pub const SETTING_CHANGE_ACTIONS: &[&str] = &[
     "s3:PutBucketPublicAccessBlock",
 ];
 
+/// Actions that change who may access a bucket or its objects.
+pub const PERMISSIONS_MANAGEMENT_ACTIONS: &[&str] = &[
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutObjectAcl",
+    "s3:PutObjectVersionAcl",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:DeleteBucketPublicAccessBlock",
+    "s3:PutBucketOwnershipControls",
+    "s3:DeleteBucketOwnershipControls",
+];
+
+/// Returns the IAM access levels that a grant of these action patterns reaches:
+/// `read` (s3:Get*), `list` (s3:List*), `write` (other Put and Delete actions,
+/// AbortMultipartUpload, RestoreObject) and `permissions management`.
+pub fn access_levels(patterns: &[String]) -> Vec<&'static str> {
+    let intersects = |target: &str| patterns.iter().any(|p| glob::intersects(p, target, true));
+    let is_permission_action = |pattern: &String| {
+        PERMISSIONS_MANAGEMENT_ACTIONS
+            .iter()
+            .any(|action| pattern.eq_ignore_ascii_case(action))
+    };
+
+    let mut levels = Vec::new();
+    if intersects("s3:Get*") {
+        levels.push("read");
+    }
+    if intersects("s3:List*") {
+        levels.push("list");
+    }
+    let write = intersects("s3:AbortMultipartUpload")
+        || intersects("s3:RestoreObject")
+        || patterns.iter().any(|p| {
+            (glob::intersects(p, "s3:Put*", true) || glob::intersects(p, "s3:Delete*", true))
+                && !is_permission_action(p)
+        });
+    if write {
+        levels.push("write");
+    }
+    let permissions = PERMISSIONS_MANAGEMENT_ACTIONS
+        .iter()
+        .any(|action| patterns.iter().any(|p| glob::matches(p, action, true)));
+    if permissions {
+        levels.push("permissions management");
+    }
+    levels
+}
+
 /// The two resources a bucket policy protects: the bucket and its objects.
 #[derive(Clone, Debug)]
 pub struct BucketArns {
@@ -81,6 +130,8 @@ pub struct PublicGrant {
     pub audience: Audience,
     /// The statement's action patterns that grant a bad action.
     pub actions: Vec<String>,
+    /// The access levels of those actions (`read`, `list`, `write`, `permissions management`).
+    pub access: Vec<&'static str>,
     pub resources: Vec<String>,
     pub reach: Reach,
 }
@@ -89,10 +140,11 @@ impl PublicGrant {
     /// One sentence a person can act on, naming the statement, caller, actions and resources.
     pub fn sentence(&self, arns: &BucketArns) -> String {
         let base = format!(
-            "{} lets {} call {} on {}",
+            "{} lets {} call {} ({}) on {}",
             self.label,
             self.audience.describe(),
             self.actions.join(", "),
+            self.access.join(", "),
             describe_resources(&self.resources, arns)
         );
         match &self.reach {
@@ -222,6 +274,7 @@ pub fn analyse(policy: &Policy, arns: &BucketArns, trust: &Trust<'_>) -> PolicyA
                     sid: statement.sid.clone(),
                     label: statement.label(),
                     audience: open,
+                    access: access_levels(&bad),
                     actions: bad.clone(),
                     resources: resources.clone(),
                     reach,

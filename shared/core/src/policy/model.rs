@@ -511,6 +511,91 @@ fn scalar_list(index: usize, value: &Value) -> Result<Vec<String>, PolicyError> 
     }
 }
 
+impl Policy {
+    /// Serialises the policy back to a JSON document with the same meaning. Single
+    /// values come out as one-element lists and condition values as strings, which
+    /// IAM reads the same way.
+    pub fn to_value(&self) -> Value {
+        let mut document = Map::new();
+        if let Some(version) = &self.version {
+            document.insert("Version".into(), Value::String(version.clone()));
+        }
+        let statements = self.statements.iter().map(Statement::to_value).collect();
+        document.insert("Statement".into(), Value::Array(statements));
+        Value::Object(document)
+    }
+}
+
+impl Statement {
+    pub fn to_value(&self) -> Value {
+        let mut object = Map::new();
+        if let Some(sid) = &self.sid {
+            object.insert("Sid".into(), Value::String(sid.clone()));
+        }
+        object.insert("Effect".into(), Value::String(self.effect.to_string()));
+        let principal_key = if self.principal.negated {
+            "NotPrincipal"
+        } else {
+            "Principal"
+        };
+        object.insert(principal_key.into(), principals_to_value(&self.principal));
+        let action_key = if self.action.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        object.insert(action_key.into(), strings(&self.action.patterns));
+        let resource_key = if self.resource.negated {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        object.insert(resource_key.into(), strings(&self.resource.patterns));
+        if !self.conditions.is_empty() {
+            let mut operators: Map<String, Value> = Map::new();
+            for condition in &self.conditions {
+                let keys = operators
+                    .entry(condition.operator_text.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(keys) = keys {
+                    keys.insert(condition.key.clone(), strings(&condition.values));
+                }
+            }
+            object.insert("Condition".into(), Value::Object(operators));
+        }
+        Value::Object(object)
+    }
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::Array(items.iter().cloned().map(Value::String).collect())
+}
+
+fn principals_to_value(principals: &Principals) -> Value {
+    if principals
+        .entries
+        .iter()
+        .any(|entry| entry.kind == PrincipalKind::Wildcard)
+    {
+        return Value::String("*".into());
+    }
+    let mut map: Map<String, Value> = Map::new();
+    for entry in &principals.entries {
+        let name = match &entry.kind {
+            PrincipalKind::Wildcard => continue,
+            PrincipalKind::Aws => "AWS".to_string(),
+            PrincipalKind::Service => "Service".to_string(),
+            PrincipalKind::Federated => "Federated".to_string(),
+            PrincipalKind::CanonicalUser => "CanonicalUser".to_string(),
+            PrincipalKind::Other(name) => name.clone(),
+        };
+        if let Value::Array(values) = map.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
+            values.push(Value::String(entry.value.clone()));
+        }
+    }
+    Value::Object(map)
+}
+
 fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
