@@ -33,3 +33,16 @@ demo: venv
 clean:
 	$(CARGO) clean
 	rm -rf $(EMULATOR_VENV)
+
+# Fuzzing is not part of `make test`: each target runs for FUZZ_SECONDS.
+# cargo fuzz needs nightly features; RUSTC_BOOTSTRAP=1 enables them on this stable toolchain.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := policy snapshot
+
+.PHONY: fuzz
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	fuzz/seed.sh
+	for target in $(FUZZ_TARGETS); do \
+		( cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) ) || exit 1; \
+	done

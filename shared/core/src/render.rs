@@ -39,7 +39,7 @@ fn marker(result: &ControlResult) -> String {
     }
 }
 
-/// A table for terminals: one row per control, then the totals.
+/// Renders a table for terminals: one row per control, then the totals.
 pub fn bucket_text(report: &BucketReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -197,7 +197,7 @@ pub fn account_markdown(report: &AccountReport) -> String {
     out
 }
 
-/// The SNS subject: the bucket and its worst outcome, under SNS's 100-character limit.
+/// Builds the SNS subject: the bucket and its worst outcome, under SNS's 100-character limit.
 pub fn email_subject(report: &BucketReport) -> String {
     let verdict = match report.worst() {
         Some(worst) => format!(
@@ -214,7 +214,7 @@ pub fn email_subject(report: &BucketReport) -> String {
     truncate(&format!("{prefix}{bucket} {verdict}"), MAX_SUBJECT_CHARS)
 }
 
-/// A plain-text email body a person can read in ten seconds: what is wrong, where,
+/// Builds a plain-text email body a person can read in ten seconds: what is wrong, where,
 /// how bad, and what to do next.
 pub fn email_body(report: &BucketReport) -> String {
     let mut out = String::new();

@@ -1,6 +1,6 @@
 //! Snapshots: every fact gathered about one bucket and its account, before evaluation.
 //!
-//! Each read call's entry holds the response in the shape the AWS CLI prints it
+//! Each read call's entry contains the response in the shape the AWS CLI prints it
 //! (`aws s3api get-bucket-policy`, ...), or `{"Error": {"Code": ..., "Message": ...}}`
 //! when the call failed. A call that was not made is absent, and the controls that
 //! need it are ERROR with the reason "not collected".
@@ -45,7 +45,7 @@ impl CallError {
         }
     }
 
-    /// Whether this code is one of the documented "setting is absent" codes.
+    /// Returns whether this code is one of the documented "setting is absent" codes.
     pub fn is_absence(&self) -> bool {
         ABSENCE_CODES.contains(&self.code.as_str())
     }
@@ -67,7 +67,7 @@ pub enum Read<T> {
     Error(CallError),
 }
 
-/// What a read means for evaluation: a value, a documented absence, or unreadable.
+/// The meaning of a read for evaluation: a value, a documented absence, or unreadable.
 #[derive(Clone, Copy, Debug)]
 pub enum ReadState<'a, T> {
     Value(&'a T),
@@ -75,7 +75,7 @@ pub enum ReadState<'a, T> {
     Unreadable(Unreadable<'a>),
 }
 
-/// Why a read gives no verdict.
+/// The reason a read gives no verdict.
 #[derive(Clone, Copy, Debug)]
 pub enum Unreadable<'a> {
     NotCollected(&'static str),
@@ -181,7 +181,7 @@ pub struct Snapshot {
     pub get_object_lock_configuration: Option<Read<ObjectLockConfiguration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub get_bucket_replication: Option<Read<BucketReplication>>,
-    /// DescribeKey answers, keyed by the key id exactly as the encryption rule names it.
+    /// DescribeKey responses, keyed by the key id exactly as the encryption rule names it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub describe_key: BTreeMap<String, Read<DescribeKey>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -211,7 +211,7 @@ fn status_disagreement(facts: &Facts<'_>, s3_public: bool) -> Option<String> {
     })
 }
 
-/// The parsed policy, or the verdict when there is none to analyse.
+/// Returns the analyses of the parsed policy, or the verdict when there is none to analyse.
 fn policy_or_verdict<'f>(
     facts: &'f Facts<'_>,
     absent_reason: &str,

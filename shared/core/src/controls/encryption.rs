@@ -113,7 +113,7 @@ pub fn sse_c_blocked(facts: &Facts<'_>) -> Verdict {
     }
 }
 
-/// Whether a key id names the AWS managed key `aws/s3` in any spelling.
+/// Returns whether a key id names the AWS managed key `aws/s3` in any spelling.
 fn names_aws_managed_alias(key_id: &str) -> bool {
     key_id == "alias/aws/s3" || (key_id.starts_with("arn:") && key_id.ends_with(":alias/aws/s3"))
 }

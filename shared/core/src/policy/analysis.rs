@@ -92,7 +92,7 @@ impl BucketArns {
     }
 }
 
-/// Who an open grant admits.
+/// The callers an open grant admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Audience {
     Anyone,
@@ -110,7 +110,7 @@ impl Audience {
     }
 }
 
-/// What is left of an open grant after the Deny statements.
+/// The reach an open grant keeps after the Deny statements.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reach {
     /// Reachable from the internet.
@@ -137,7 +137,7 @@ pub struct PublicGrant {
 }
 
 impl PublicGrant {
-    /// One sentence a person can act on, naming the statement, caller, actions and resources.
+    /// Describes the grant in one sentence a person can act on: statement, caller, actions and resources.
     pub fn sentence(&self, arns: &BucketArns) -> String {
         let base = format!(
             "{} lets {} call {} ({}) on {}",
@@ -194,12 +194,12 @@ pub struct PolicyAnalysis {
 }
 
 impl PolicyAnalysis {
-    /// Whether S3's own classification calls the policy public (Deny statements ignored).
+    /// Returns whether S3's own classification calls the policy public (Deny statements ignored).
     pub fn s3_classifies_public(&self) -> bool {
         !self.public_grants.is_empty()
     }
 
-    /// The grants still reachable from the internet after the Deny statements.
+    /// Returns the grants still reachable from the internet after the Deny statements.
     pub fn reachable(&self) -> impl Iterator<Item = &PublicGrant> {
         self.public_grants
             .iter()
@@ -292,7 +292,7 @@ pub fn analyse(policy: &Policy, arns: &BucketArns, trust: &Trust<'_>) -> PolicyA
     analysis
 }
 
-/// The statement's resource patterns that reach this bucket or its objects.
+/// Returns the statement's resource patterns that reach this bucket or its objects.
 fn bucket_resources(resource: &Matcher, arns: &BucketArns) -> Vec<String> {
     if resource.negated {
         let excluded = |arn: &str| {
@@ -320,7 +320,7 @@ fn bucket_resources(resource: &Matcher, arns: &BucketArns) -> Vec<String> {
         .collect()
 }
 
-/// The conditions that pin an Allow to fixed callers, or the unknown operator.
+/// Returns the conditions that pin an Allow to fixed callers, or the unknown operator.
 fn allow_pins(statement: &Statement) -> Result<Vec<String>, String> {
     let mut pins = Vec::new();
     for condition in &statement.conditions {
@@ -333,7 +333,7 @@ fn allow_pins(statement: &Statement) -> Result<Vec<String>, String> {
     Ok(pins)
 }
 
-/// Who an Allow admits when its principal is not fixed; `None` for fixed principals.
+/// Returns the callers an Allow admits when its principal is not fixed, or `None` for fixed principals.
 fn open_audience(principal: &Principals) -> Option<Audience> {
     if principal.negated {
         return Some(Audience::AnyoneExcept(
@@ -485,7 +485,7 @@ fn deny_scope(deny: &Statement) -> DenyScope {
     }
 }
 
-/// Whether a Deny's principal includes anonymous callers from the internet.
+/// Returns whether a Deny's principal includes anonymous callers from the internet.
 fn deny_reaches_internet(principal: &Principals) -> bool {
     principal.negated
         || principal.entries.iter().any(|entry| {
@@ -494,7 +494,7 @@ fn deny_reaches_internet(principal: &Principals) -> bool {
         })
 }
 
-/// Whether the matcher covers every value of `pattern`.
+/// Returns whether the matcher covers every value of `pattern`.
 fn matcher_covers(matcher: &Matcher, pattern: &str, ignore_case: bool) -> bool {
     if matcher.negated {
         !matcher
@@ -509,7 +509,7 @@ fn matcher_covers(matcher: &Matcher, pattern: &str, ignore_case: bool) -> bool {
     }
 }
 
-/// The account field of an IAM ARN (`arn:aws:iam::111122223333:role/x`).
+/// Returns the account field of an IAM ARN (`arn:aws:iam::111122223333:role/x`).
 fn arn_account(arn: &str) -> Option<&str> {
     let mut parts = arn.splitn(6, ':');
     let prefix = parts.next()?;
@@ -599,7 +599,7 @@ fn granted_setting_changes(action: &Matcher) -> Vec<String> {
         .collect()
 }
 
-/// Whether a condition confines the statement to the owner, a trusted account or a
+/// Returns whether a condition confines the statement to the owner, a trusted account or a
 /// trusted organization.
 fn pinned_to_trusted(statement: &Statement, trust: &Trust<'_>) -> bool {
     statement.conditions.iter().any(|condition| {
