@@ -31,6 +31,177 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List the controls with their ids and severities.
     Controls(ControlsArgs),
+    /// Fix findings of the named controls on one bucket, after showing the plan.
+    Remediate(RemediateArgs),
+    /// Create a bucket in the account-regional namespace and harden it.
+    SecureBucket(SecureBucketArgs),
+    /// Configure default encryption: SSE-S3, or SSE-KMS with a customer managed key.
+    Encryption(EncryptionArgs),
+    /// Restore a setting from a backup that a write made.
+    Rollback(RollbackArgs),
+    /// Check credentials and, with --simulate, the permissions each workflow needs.
+    Doctor(DoctorArgs),
+}
+
+/// Options of every command that writes.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Apply the plan without asking for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Show the plan and stop; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Folder for backups of every value a write replaces.
+    #[arg(long, value_name = "DIR", default_value = "bucketwarden-backups")]
+    pub backup_dir: PathBuf,
+
+    /// S3 bucket that also receives the backups (backups/BUCKET/SETTING/TIME.json).
+    #[arg(long, env = "BUCKETWARDEN_BACKUP_BUCKET", value_name = "BUCKET")]
+    pub backup_bucket: Option<String>,
+
+    /// Output format of the plan and the result.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// How object access is logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LoggingOption {
+    /// Server access logging to a log bucket (--log-bucket).
+    ServerAccess,
+    /// CloudTrail data events on a trail (--trail), written in the trail's home region.
+    Cloudtrail,
+}
+
+#[derive(Debug, Args)]
+pub struct LoggingArgs {
+    /// How to log object access.
+    #[arg(long, value_enum)]
+    pub logging: Option<LoggingOption>,
+
+    /// Log bucket for --logging server-access.
+    #[arg(
+        long,
+        value_name = "BUCKET",
+        required_if_eq("logging", "server-access")
+    )]
+    pub log_bucket: Option<String>,
+
+    /// Key prefix of the logs in the log bucket; the bucket name and a slash by default.
+    #[arg(long, value_name = "PREFIX")]
+    pub log_prefix: Option<String>,
+
+    /// Trail name or ARN for --logging cloudtrail.
+    #[arg(long, value_name = "TRAIL", required_if_eq("logging", "cloudtrail"))]
+    pub trail: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// Control ids to fix (see `bucketwarden controls`).
+    #[arg(required = true, value_name = "CONTROL")]
+    pub controls: Vec<String>,
+
+    /// Bucket to fix.
+    #[arg(long, value_name = "NAME")]
+    pub bucket: String,
+
+    /// Customer managed key (full key ARN) for customer-managed-key.
+    #[arg(long, value_name = "ARN")]
+    pub kms_key_arn: Option<String>,
+
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub evaluation: EvaluationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SecureBucketArgs {
+    /// Name of the new bucket; it must end with -ACCOUNT_ID-REGION-an.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Account id, to check and suggest the name before any AWS call.
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub account_id: Option<String>,
+
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub evaluation: EvaluationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EncryptionArgs {
+    /// Bucket to configure.
+    #[arg(long, value_name = "NAME")]
+    pub bucket: String,
+
+    /// Use SSE-KMS with this customer managed key (full key ARN; aliases are rejected).
+    #[arg(long, value_name = "ARN", conflicts_with = "create_key")]
+    pub kms_key_arn: Option<String>,
+
+    /// Create a customer managed key for the bucket's region and use it.
+    #[arg(long, requires = "admin_role")]
+    pub create_key: bool,
+
+    /// IAM role ARN that administers the created key.
+    #[arg(long, value_name = "ARN")]
+    pub admin_role: Option<String>,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub evaluation: EvaluationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Bucket whose setting is restored; it must match the backup's bucket.
+    #[arg(long, value_name = "NAME")]
+    pub bucket: String,
+
+    /// Backup file, object key in the backup bucket, or s3://BUCKET/KEY URI.
+    #[arg(long, value_name = "KEY")]
+    pub backup: String,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also simulate the caller's IAM permissions for each workflow's calls.
+    #[arg(long)]
+    pub simulate: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]

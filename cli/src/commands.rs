@@ -145,7 +145,7 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, CliError> {
     })
 }
 
-fn evaluation_config(args: &EvaluationArgs) -> Result<Config, CliError> {
+pub(crate) fn evaluation_config(args: &EvaluationArgs) -> Result<Config, CliError> {
     let ids = control_ids();
     let exemptions = args
         .exemptions
@@ -173,14 +173,23 @@ fn evaluation_config(args: &EvaluationArgs) -> Result<Config, CliError> {
     Ok(config)
 }
 
-async fn connect(args: &AwsArgs) -> Result<AwsContext, CliError> {
-    let region = RegionProviderChain::first_try(args.region.clone().map(aws_config::Region::new))
+async fn sdk_config(region: Option<String>) -> aws_config::SdkConfig {
+    let region = RegionProviderChain::first_try(region.map(aws_config::Region::new))
         .or_default_provider()
         .or_else(FALLBACK_REGION);
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .load()
-        .await;
+        .await
+}
+
+/// The SDK configuration the context was built from (same region, same credentials chain).
+pub(crate) async fn sdk_config_for(aws: &AwsContext) -> aws_config::SdkConfig {
+    sdk_config(Some(aws.clients().default_region().to_owned())).await
+}
+
+pub(crate) async fn connect(args: &AwsArgs) -> Result<AwsContext, CliError> {
+    let sdk_config = sdk_config(args.region.clone()).await;
     let mut options = ClientOptions::default();
     if let Some(url) = &args.endpoint_url {
         options = options.endpoint_url(url.clone());

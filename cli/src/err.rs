@@ -28,6 +28,17 @@ pub enum CliError {
     Config(#[from] bucketwarden_core::ConfigError),
     #[error(transparent)]
     Aws(#[from] bucketwarden_aws::Error),
+    #[error("{0}")]
+    Input(String),
+    #[error("not applied: the plan was not confirmed")]
+    Declined,
+    #[error("{context} failed: {error}")]
+    Call {
+        context: &'static str,
+        error: bucketwarden_core::snapshot::CallError,
+    },
+    #[error(transparent)]
+    Plan(#[from] bucketwarden_core::err::PlanError),
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
     #[error("cannot serialise the report: {0}")]

@@ -7,6 +7,8 @@ mod args;
 mod commands;
 mod err;
 mod output;
+mod simulate;
+mod workflows;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -36,6 +38,11 @@ fn main() -> ExitCode {
             Command::Snapshot(args) => commands::snapshot(args).await,
             Command::Evaluate(args) => commands::evaluate(args),
             Command::Controls(args) => commands::controls(args),
+            Command::Remediate(args) => workflows::remediate(args).await,
+            Command::SecureBucket(args) => workflows::secure_bucket(args).await,
+            Command::Encryption(args) => workflows::encryption(args).await,
+            Command::Rollback(args) => workflows::rollback(args).await,
+            Command::Doctor(args) => workflows::doctor(args).await,
         }
     });
     match result {

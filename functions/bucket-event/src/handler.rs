@@ -9,6 +9,7 @@ use tracing::{info, warn};
 use crate::err::HandlerError;
 use crate::event::{Disposition, EventFilter, classify};
 use crate::message;
+use crate::remediation::{self, RateLimiter};
 use crate::settings::Settings;
 
 /// What one invocation did; the function's return value.
@@ -32,11 +33,16 @@ pub enum Response {
 pub struct Handler {
     aws: AwsContext,
     settings: Settings,
+    limiter: RateLimiter,
 }
 
 impl Handler {
     pub fn new(aws: AwsContext, settings: Settings) -> Self {
-        Self { aws, settings }
+        Self {
+            aws,
+            settings,
+            limiter: RateLimiter::default(),
+        }
     }
 
     pub async fn handle(&self, event: Value) -> Result<Response, HandlerError> {
@@ -83,7 +89,34 @@ impl Handler {
                 });
             }
         };
-        let report = evaluate(&snapshot, &self.settings.config);
+        let mut report = evaluate(&snapshot, &self.settings.config);
+
+        // Harden a new bucket, or repair drift, as far as the modes allow.
+        let new_bucket = event.event_name == "CreateBucket";
+        let applied = remediation::run(
+            &self.aws,
+            &self.settings,
+            &self.limiter,
+            &snapshot,
+            &report,
+            new_bucket,
+        )
+        .await?;
+        if applied.iter().any(|step| step.written) {
+            let snapshot = self
+                .aws
+                .collect_bucket(&event.bucket, &AccountFacts::Collect)
+                .await
+                .map_err(|source| HandlerError::Aws {
+                    context: format!(
+                        "cannot read bucket `{}` again after the remediation",
+                        event.bucket
+                    ),
+                    source,
+                })?;
+            report = evaluate(&snapshot, &self.settings.config);
+        }
+        report.applied = applied;
 
         // Publish.
         let message = message::build(&report, &event);

@@ -5,6 +5,7 @@ pub mod err;
 pub mod event;
 pub mod handler;
 pub mod message;
+pub mod remediation;
 pub mod settings;
 
 pub use err::{HandlerError, SettingsError};

@@ -1,8 +1,12 @@
 //! Settings from the environment variables the SAM template sets.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use bucketwarden_core::Config;
 use bucketwarden_core::config::split_list;
 use bucketwarden_core::controls::control_ids;
+use bucketwarden_core::remediate::REMEDIABLE;
 
 use crate::err::SettingsError;
 
@@ -12,6 +16,40 @@ pub const ENV_TOPIC_ARN: &str = "BUCKETWARDEN_TOPIC_ARN";
 pub const ENV_ALLOWED_ACCOUNTS: &str = "BUCKETWARDEN_ALLOWED_ACCOUNTS";
 /// The function's own role name; events caused by it are skipped.
 pub const ENV_OWN_ROLE_NAME: &str = "BUCKETWARDEN_OWN_ROLE_NAME";
+/// Per-control modes, `CONTROL=MODE` separated by commas; MODE is report, dry-run or remediate.
+pub const ENV_MODES: &str = "BUCKETWARDEN_MODES";
+/// S3 bucket for backups of every value a remediation replaces.
+pub const ENV_BACKUP_BUCKET: &str = "BUCKETWARDEN_BACKUP_BUCKET";
+/// `server-access:LOG_BUCKET[/PREFIX]` or `cloudtrail:TRAIL`, for access-logging fixes.
+pub const ENV_LOGGING: &str = "BUCKETWARDEN_LOGGING";
+/// The least time between two remediations of one bucket, in seconds.
+pub const ENV_MIN_SECONDS_BETWEEN_REMEDIATIONS: &str =
+    "BUCKETWARDEN_MIN_SECONDS_BETWEEN_REMEDIATIONS";
+
+const DEFAULT_MIN_SECONDS_BETWEEN_REMEDIATIONS: u64 = 60;
+
+/// What the function does about a control's findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Report the finding only (the default).
+    Report,
+    /// Put the plan in the report, write nothing.
+    DryRun,
+    /// Apply the plan, verify it, and report it.
+    Remediate,
+}
+
+/// Where access-logging fixes send the logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoggingSetting {
+    ServerAccess {
+        log_bucket: String,
+        prefix: Option<String>,
+    },
+    CloudTrail {
+        trail: String,
+    },
+}
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -19,6 +57,73 @@ pub struct Settings {
     pub allowed_accounts: Vec<String>,
     pub own_role_name: Option<String>,
     pub config: Config,
+    /// Modes by control id (and `abac`); a control not listed is in report mode.
+    pub modes: BTreeMap<String, Mode>,
+    pub backup_bucket: Option<String>,
+    pub logging: Option<LoggingSetting>,
+    pub min_time_between_remediations: Duration,
+}
+
+impl Settings {
+    pub fn mode(&self, control: &str) -> Mode {
+        self.modes.get(control).copied().unwrap_or(Mode::Report)
+    }
+}
+
+fn parse_modes(text: &str) -> Result<BTreeMap<String, Mode>, SettingsError> {
+    let mut modes = BTreeMap::new();
+    for entry in split_list(text) {
+        let (control, mode) = entry
+            .split_once('=')
+            .ok_or_else(|| SettingsError::Invalid {
+                name: ENV_MODES,
+                reason: format!("`{entry}` is not CONTROL=MODE"),
+            })?;
+        let mode = match mode {
+            "report" => Mode::Report,
+            "dry-run" => Mode::DryRun,
+            "remediate" => Mode::Remediate,
+            other => {
+                return Err(SettingsError::Invalid {
+                    name: ENV_MODES,
+                    reason: format!(
+                        "mode `{other}` of `{control}` is not report, dry-run or remediate"
+                    ),
+                });
+            }
+        };
+        if mode != Mode::Report && !REMEDIABLE.contains(&control) {
+            return Err(SettingsError::Invalid {
+                name: ENV_MODES,
+                reason: format!(
+                    "`{control}` has no automatic remediation; controls that do: {}",
+                    REMEDIABLE.join(", ")
+                ),
+            });
+        }
+        modes.insert(control.to_string(), mode);
+    }
+    Ok(modes)
+}
+
+fn parse_logging(text: &str) -> Result<LoggingSetting, SettingsError> {
+    let invalid = || SettingsError::Invalid {
+        name: ENV_LOGGING,
+        reason: format!("`{text}` is not server-access:LOG_BUCKET[/PREFIX] or cloudtrail:TRAIL"),
+    };
+    match text.split_once(':') {
+        Some(("server-access", target)) if !target.is_empty() => {
+            let (log_bucket, prefix) = match target.split_once('/') {
+                Some((bucket, prefix)) => (bucket.to_string(), Some(prefix.to_string())),
+                None => (target.to_string(), None),
+            };
+            Ok(LoggingSetting::ServerAccess { log_bucket, prefix })
+        }
+        Some(("cloudtrail", trail)) if !trail.is_empty() => Ok(LoggingSetting::CloudTrail {
+            trail: trail.to_string(),
+        }),
+        _ => Err(invalid()),
+    }
 }
 
 impl Settings {
@@ -52,11 +157,37 @@ impl Settings {
         }
         let own_role_name = lookup(ENV_OWN_ROLE_NAME).filter(|value| !value.trim().is_empty());
         let config = Config::from_lookup(&lookup, &control_ids())?;
+        let modes = lookup(ENV_MODES)
+            .map(|text| parse_modes(&text))
+            .transpose()?
+            .unwrap_or_default();
+        let backup_bucket = lookup(ENV_BACKUP_BUCKET).filter(|value| !value.trim().is_empty());
+        if backup_bucket.is_none() && modes.values().any(|mode| *mode == Mode::Remediate) {
+            return Err(SettingsError::Missing {
+                name: ENV_BACKUP_BUCKET,
+                fix: "remediate mode writes a backup before every change; set it to the backup bucket's name",
+            });
+        }
+        let logging = lookup(ENV_LOGGING)
+            .filter(|value| !value.trim().is_empty() && value != "none")
+            .map(|text| parse_logging(&text))
+            .transpose()?;
+        let min_seconds = match lookup(ENV_MIN_SECONDS_BETWEEN_REMEDIATIONS) {
+            None => DEFAULT_MIN_SECONDS_BETWEEN_REMEDIATIONS,
+            Some(text) => text.trim().parse().map_err(|_| SettingsError::Invalid {
+                name: ENV_MIN_SECONDS_BETWEEN_REMEDIATIONS,
+                reason: format!("`{text}` is not a whole number of seconds"),
+            })?,
+        };
         Ok(Settings {
             topic_arn,
             allowed_accounts,
             own_role_name,
             config,
+            modes,
+            backup_bucket,
+            logging,
+            min_time_between_remediations: Duration::from_secs(min_seconds),
         })
     }
 }

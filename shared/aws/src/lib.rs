@@ -44,6 +44,8 @@
 //! document, ACL or other payload is logged.
 
 mod account;
+mod admin;
+mod apply;
 mod clients;
 mod collect;
 mod context;
@@ -53,10 +55,13 @@ mod list;
 mod publish;
 mod read;
 mod region;
+mod settings;
 
 #[cfg(test)]
 mod tests;
 
+pub use admin::{CallerIdentity, TrailLocation, key_policy};
+pub use apply::{ApplyOptions, BackupTarget, deletable, now_iso};
 pub use clients::{ClientOptions, Clients};
 pub use collect::AccountFacts;
 pub use context::AwsContext;

@@ -71,3 +71,59 @@ pub enum ConfigError {
     )]
     InvalidOrganization { value: String },
 }
+
+/// A plan that cannot be made.
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("cannot plan: {call} is unreadable ({reason}); fix the read, then plan again")]
+    Unreadable { call: &'static str, reason: String },
+    #[error(
+        "`{control}` has no automatic remediation; see `bucketwarden controls --format json` for what to do"
+    )]
+    NotRemediable { control: String },
+    #[error("cannot plan `{control}` without {what}")]
+    MissingOption { control: String, what: String },
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+}
+
+/// An edit whose result Bucket Warden will not write: an invalid or oversized policy,
+/// a policy that names another bucket or locks the owner out, or an encryption rule
+/// that cannot be edited.
+#[derive(Debug, Error)]
+pub enum MergeError {
+    #[error(transparent)]
+    InvalidPolicy {
+        #[from]
+        source: PolicyError,
+    },
+    #[error(
+        "invalid policy: the document is {size} bytes, over S3's bucket-policy limit of {limit} bytes; remove or combine statements"
+    )]
+    TooLarge { size: usize, limit: usize },
+    #[error(
+        "invalid policy: Statement[{statement}] names the resource `{pattern}`, which is outside the bucket; a policy of `{bucket}` may name only arn:aws:s3:::{bucket} and its objects"
+    )]
+    ResourceOutsideBucket {
+        statement: usize,
+        pattern: String,
+        bucket: String,
+    },
+    #[error(
+        "invalid policy: Statement[{statement}]{} denies the bucket owner (account {owner_account}) s3:GetBucketPolicy, s3:PutBucketPolicy or s3:DeleteBucketPolicy without a condition, which would lock the owner out of the policy; exclude the owner's account or narrow the actions",
+        .sid.as_deref().filter(|sid| !sid.is_empty()).map(|sid| format!(" (`{sid}`)")).unwrap_or_default()
+    )]
+    Lockout {
+        statement: usize,
+        sid: Option<String>,
+        owner_account: String,
+    },
+    #[error(
+        "invalid policy: no statement is left; delete the bucket policy (DeleteBucketPolicy) instead of writing an empty one"
+    )]
+    NoStatements,
+    #[error("invalid encryption rule: {reason}")]
+    InvalidEncryption { reason: String },
+    #[error("invalid ACL: {reason}")]
+    InvalidAcl { reason: String },
+}

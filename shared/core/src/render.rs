@@ -249,6 +249,31 @@ pub fn email_body(report: &BucketReport) -> String {
             }
         }
     }
+    if !report.applied.is_empty() {
+        out.push_str("\nWhat Bucket Warden changed:\n\n");
+        for applied in &report.applied {
+            let status = match (applied.written, applied.verified) {
+                (true, true) => "done and verified",
+                (true, false) => "written but NOT verified",
+                (false, true) => "no change needed",
+                (false, false) => "not written",
+            };
+            let _ = writeln!(
+                out,
+                "- {} on {}: {status}{}",
+                applied.step.call(),
+                clean(&applied.step.bucket),
+                applied
+                    .note
+                    .as_deref()
+                    .map(|note| format!(" ({})", clean(note)))
+                    .unwrap_or_default()
+            );
+            for backup in &applied.backups {
+                let _ = writeln!(out, "  previous value saved to {}", clean(backup));
+            }
+        }
+    }
     let passing = report.totals.count(Outcome::Pass);
     let exempt = report.totals.exempt;
     let _ = writeln!(

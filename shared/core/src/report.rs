@@ -180,6 +180,9 @@ pub struct BucketReport {
     pub region: String,
     pub results: Vec<ControlResult>,
     pub totals: Totals,
+    /// The writes made (or planned, in dry-run mode) before this evaluation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<crate::plan::AppliedStep>,
 }
 
 impl BucketReport {
@@ -194,6 +197,7 @@ impl BucketReport {
             region: region.to_string(),
             results,
             totals,
+            applied: Vec::new(),
         }
     }
 

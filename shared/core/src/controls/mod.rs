@@ -5,6 +5,8 @@ mod data;
 mod encryption;
 mod monitoring;
 
+pub(crate) use monitoring::selectors_record_bucket;
+
 use crate::evaluate::{Facts, Verdict};
 use crate::report::Severity;
 

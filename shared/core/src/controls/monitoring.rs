@@ -153,6 +153,11 @@ fn trail_coverage(trail: &TrailFacts, bucket: &str, region: &str) -> TrailCovera
     }
 }
 
+/// Returns whether the selectors record every read and write of the bucket's objects.
+pub(crate) fn selectors_record_bucket(selectors: &EventSelectors, bucket: &str) -> bool {
+    selectors_record(selectors, bucket).complete()
+}
+
 fn selectors_record(selectors: &EventSelectors, bucket: &str) -> Recorded {
     let basic = selectors
         .event_selectors
