@@ -143,8 +143,13 @@ async fn send_event(handler: &Handler, bucket: &DemoBucket) {
 async fn print_notifications(topic: &ReportTopic) {
     let notifications = topic.drain().await;
     println!(
-        "\nThe SQS queue subscribed to the SNS topic received {} messages.\n",
-        notifications.len()
+        "\nThe SQS queue subscribed to the SNS topic received {} {}.\n",
+        notifications.len(),
+        if notifications.len() == 1 {
+            "message"
+        } else {
+            "messages"
+        }
     );
     for notification in &notifications {
         let Some(report) = notification.report() else {

@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::config::{Config, EXEMPT_TAG, split_list};
 use crate::controls::{CONTROLS, Control};
+use crate::policy::analysis::partition_of;
 use crate::policy::{BucketArns, Policy, PolicyAnalysis, TlsAnalysis, Trust, analyse, analyse_tls};
 use crate::report::{BucketReport, ControlResult, Outcome};
 use crate::snapshot::{PublicAccessBlock, Read, ReadState, Snapshot, Unreadable, state_of};
@@ -128,7 +129,7 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn gather(snapshot: &'a Snapshot, config: &'a Config) -> Self {
-        let arns = BucketArns::new(&snapshot.bucket);
+        let arns = BucketArns::in_partition(&snapshot.bucket, partition_of(&snapshot.region));
         let trust = Trust {
             owner_account: &snapshot.account_id,
             trusted_accounts: &config.trusted_accounts,

@@ -420,7 +420,11 @@ fn policy_is_public(snapshot: &Snapshot) -> Result<bool, PlanError> {
         owner_account: &snapshot.account_id,
         ..Trust::default()
     };
-    let analysis = analyse(&policy, &BucketArns::new(&snapshot.bucket), &trust);
+    let arns = BucketArns::in_partition(
+        &snapshot.bucket,
+        crate::policy::analysis::partition_of(&snapshot.region),
+    );
+    let analysis = analyse(&policy, &arns, &trust);
     Ok(analysis.reachable().next().is_some())
 }
 

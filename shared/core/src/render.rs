@@ -141,8 +141,23 @@ fn severity_counts(report: &AccountReport) -> String {
     }
 }
 
+/// Escapes text for a Markdown table cell: characters that would end the cell,
+/// open a code span, link, image or emphasis, or start raw HTML.
 fn markdown_cell(text: &str) -> String {
-    clean(text).replace('|', "\\|")
+    let mut escaped = String::with_capacity(text.len());
+    for c in clean(text).chars() {
+        match c {
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '&' => escaped.push_str("&amp;"),
+            '|' | '`' | '*' | '_' | '[' | ']' | '!' | '\\' | '#' | '~' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            _ => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 pub fn bucket_markdown(report: &BucketReport) -> String {

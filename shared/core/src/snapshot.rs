@@ -123,6 +123,14 @@ fn as_error_entry(value: &Value) -> Option<Result<CallError, serde_json::Error>>
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Read<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
+        if value
+            .as_object()
+            .is_some_and(|object| object.len() > 1 && object.contains_key("Error"))
+        {
+            return Err(serde::de::Error::custom(
+                "an entry has both a response and an `Error`; keep the response, or only {\"Error\": {...}} when the call failed",
+            ));
+        }
         if let Some(error) = as_error_entry(&value) {
             return error.map(Read::Error).map_err(|e| {
                 serde::de::Error::custom(format!(

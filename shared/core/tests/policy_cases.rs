@@ -458,8 +458,8 @@ const PUBLIC_CASES: &[Case] = &[
     (
         "null_false_requires_vpce",
         r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"Null":{"aws:SourceVpce":"false"}}}]"#,
-        "PASS",
-        None,
+        "FAIL",
+        Some(0),
     ),
     (
         "null_true",
@@ -495,12 +495,36 @@ const PUBLIC_CASES: &[Case] = &[
     (
         "for_any_value_principal_tag",
         r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringEquals":{"aws:PrincipalTag/team":"data"}}}]"#,
-        "PASS",
-        None,
+        "FAIL",
+        Some(0),
     ),
     (
         "for_all_values_on_absent_key",
         r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}}]"#,
+        "FAIL",
+        Some(0),
+    ),
+    (
+        "for_any_value_org_paths_wildcard",
+        r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"*"}}}]"#,
+        "FAIL",
+        Some(0),
+    ),
+    (
+        "for_any_value_negated",
+        r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringNotEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}}]"#,
+        "FAIL",
+        Some(0),
+    ),
+    (
+        "for_any_value_if_exists",
+        r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abcdefghij"}}}]"#,
+        "FAIL",
+        Some(0),
+    ),
+    (
+        "null_false_principal_arn",
+        r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"Null":{"aws:PrincipalArn":"false"}}}]"#,
         "FAIL",
         Some(0),
     ),
@@ -564,14 +588,14 @@ const PUBLIC_CASES: &[Case] = &[
     (
         "deny_without_vpc_key",
         r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"Null":{"aws:SourceVpc":"true"}}}]"#,
-        "PASS",
-        None,
+        "FAIL",
+        Some(0),
     ),
     (
         "deny_if_exists_on_absent_key",
         r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEqualsIfExists":{"aws:SourceVpc":"vpc-bad"}}}]"#,
-        "PASS",
-        None,
+        "FAIL",
+        Some(0),
     ),
     (
         "deny_not_principal",
@@ -992,4 +1016,62 @@ fn cross_account_cases() {
         CROSS_ACCOUNT_CASES,
         &config,
     );
+}
+
+#[test]
+fn other_partitions_are_analysed() {
+    for (region, partition) in [("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn")] {
+        let text = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:{partition}:s3:::b/*"}},{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:{partition}:s3:::b","arn:{partition}:s3:::b/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+        );
+        let mut document: Value = serde_json::to_value(snapshot(&text, None)).unwrap();
+        document["Region"] = json!(region);
+        let snapshot = Snapshot::from_json(&document.to_string()).unwrap();
+        let report = evaluate(&snapshot, &Config::default());
+        assert_eq!(
+            report.result("policy-not-public").unwrap().outcome.as_str(),
+            "FAIL",
+            "{region}"
+        );
+        assert_eq!(
+            report.result("tls-required").unwrap().outcome.as_str(),
+            "PASS",
+            "{region}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_keys_make_policy_undecided() {
+    let text = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}],"Statement":[]}"#;
+    let report = evaluate(&snapshot(text, None), &Config::default());
+    let result = report.result("policy-not-public").unwrap();
+    assert_eq!(result.outcome.as_str(), "ERROR");
+    assert!(
+        result.reason.contains("the key `Statement` appears twice"),
+        "{}",
+        result.reason
+    );
+}
+
+#[test]
+fn snapshot_entry_with_value_and_error_is_rejected() {
+    let text = r#"{"Bucket":"b","AccountId":"111122223333","Region":"us-east-1","GetBucketVersioning":{"Status":"Enabled","Error":{"Code":"AccessDenied"}}}"#;
+    let error = Snapshot::from_json(text).unwrap_err();
+    assert!(
+        error.to_string().contains("both a response and an `Error`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn markdown_escapes_sid_injection() {
+    let text = policy(
+        r#"[{"Sid":"x` | ![img](http://127.0.0.1/x.png) <img src=x>","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]"#,
+    );
+    let report = evaluate(&snapshot(&text, None), &Config::default());
+    let markdown = bucketwarden_core::render::bucket_markdown(&report);
+    assert!(!markdown.contains("<img"), "{markdown}");
+    assert!(!markdown.contains("![img]"), "{markdown}");
+    assert!(markdown.contains("&lt;img"), "{markdown}");
 }

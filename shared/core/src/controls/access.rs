@@ -257,8 +257,13 @@ pub fn tls_required(facts: &Facts<'_>) -> Verdict {
     });
     let verdict = if tls.enforced() {
         Verdict::pass(format!(
-            "{} denies every S3 action to every principal over plain HTTP on the bucket and its objects",
-            tls.enforcing.join(" and ")
+            "{} {} every S3 action to every principal over plain HTTP on the bucket and its objects",
+            tls.enforcing.join(" and "),
+            if tls.enforcing.len() == 1 {
+                "denies"
+            } else {
+                "deny"
+            }
         ))
     } else if let Some(shortfall) = tls.shortfalls.first() {
         Verdict::fail(format!("plain HTTP is not refused everywhere: {shortfall}"))

@@ -25,6 +25,8 @@ pub const SETTING_CHANGE_ACTIONS: &[&str] = &[
     "s3:PutEncryptionConfiguration",
     "s3:PutBucketOwnershipControls",
     "s3:PutBucketPublicAccessBlock",
+    // Tags carry exemptions (`bucketwarden:exempt`), so setting them can silence findings.
+    "s3:PutBucketTagging",
 ];
 
 /// Actions that change who may access a bucket or its objects.
@@ -84,11 +86,28 @@ pub struct BucketArns {
 }
 
 impl BucketArns {
+    /// The ARNs in the commercial partition (`aws`).
     pub fn new(bucket: &str) -> Self {
+        Self::in_partition(bucket, "aws")
+    }
+
+    pub fn in_partition(bucket: &str, partition: &str) -> Self {
         Self {
-            bucket: format!("arn:aws:s3:::{bucket}"),
-            objects: format!("arn:aws:s3:::{bucket}/*"),
+            bucket: format!("arn:{partition}:s3:::{bucket}"),
+            objects: format!("arn:{partition}:s3:::{bucket}/*"),
         }
+    }
+}
+
+/// Returns the ARN partition of a region: `aws-cn` for China, `aws-us-gov` for
+/// GovCloud, `aws` otherwise.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
     }
 }
 
@@ -472,7 +491,6 @@ fn deny_scope(deny: &Statement) -> DenyScope {
     let mut escapes = Vec::new();
     for condition in &deny.conditions {
         match condition::deny_effect(condition) {
-            DenyEffect::Always => {}
             DenyEffect::Except(description) => escapes.push(description),
             DenyEffect::Sometimes => return DenyScope::Sometimes,
             DenyEffect::Undecided(operator) => return DenyScope::Undecided(operator),
@@ -487,11 +505,16 @@ fn deny_scope(deny: &Statement) -> DenyScope {
 
 /// Returns whether a Deny's principal includes anonymous callers from the internet.
 fn deny_reaches_internet(principal: &Principals) -> bool {
-    principal.negated
-        || principal.entries.iter().any(|entry| {
-            entry.kind == PrincipalKind::Wildcard
-                || (entry.kind == PrincipalKind::Aws && entry.value == "*")
-        })
+    let names_everyone = principal.entries.iter().any(|entry| {
+        entry.kind == PrincipalKind::Wildcard
+            || (entry.kind == PrincipalKind::Aws && entry.value == "*")
+    });
+    // `NotPrincipal` excludes the principals it names; excluding everyone applies to nobody.
+    if principal.negated {
+        !names_everyone
+    } else {
+        names_everyone
+    }
 }
 
 /// Returns whether the matcher covers every value of `pattern`.
@@ -667,7 +690,7 @@ pub fn analyse_tls(policy: &Policy, arns: &BucketArns) -> TlsAnalysis {
         let tests_http = statement
             .conditions
             .iter()
-            .any(condition::is_plain_http_test);
+            .any(|c| c.key_is("aws:securetransport"));
         if !tests_http {
             continue;
         }
@@ -714,9 +737,27 @@ fn tls_shortfall(statement: &Statement) -> Option<String> {
         return Some("applies only to some principals".to_string());
     }
     if !matcher_covers(&statement.action, "s3:*", true) {
+        let patterns = statement.action.patterns.join(", ");
+        return Some(if statement.action.negated {
+            format!("denies every action except {patterns}, so those stay open over plain HTTP")
+        } else {
+            format!("denies only {patterns}, not every S3 action")
+        });
+    }
+    if !statement
+        .conditions
+        .iter()
+        .any(condition::is_plain_http_test)
+    {
+        let tests: Vec<String> = statement
+            .conditions
+            .iter()
+            .filter(|c| c.key_is("aws:securetransport"))
+            .map(|c| format!("{} = {}", c.operator_text, c.values.join(", ")))
+            .collect();
         return Some(format!(
-            "denies only {}, not every S3 action",
-            statement.action.patterns.join(", ")
+            "tests aws:SecureTransport with {}, which is not the Bool test for false that matches plain-HTTP requests",
+            tests.join(" and ")
         ));
     }
     if let Some(extra) = statement

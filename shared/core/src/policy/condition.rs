@@ -86,7 +86,12 @@ fn values_are_fixed(condition: &Condition) -> bool {
     condition.values.iter().all(|value| {
         let wildcard = condition.operator.base.takes_wildcards() && glob::has_wildcard(value);
         if !wildcard {
-            return true;
+            return !value.is_empty();
+        }
+        // An organization path is fixed when the organization is: `o-abc123/r-ab12/*`.
+        if condition.key_is("aws:principalorgpaths") {
+            let fixed_part = value.split(['*', '?']).next().unwrap_or_default();
+            return fixed_part.starts_with("o-") && fixed_part.contains('/');
         }
         condition.key_is("aws:userid")
             && value
@@ -125,17 +130,16 @@ pub fn allow_effect(condition: &Condition) -> AllowEffect {
     }
     let absent = key_absent_for_anonymous(&condition.key);
 
-    // A ForAnyValue test, or Null=false, on a key the caller lacks is false.
+    // A positive `ForAnyValue:` test on a key the caller lacks is false, so it pins
+    // when it also names fixed values of a pinning key. `Null` never pins: a key
+    // being present (any VPC endpoint, any signed principal) is not a fixed value.
     if absent && operator.qualifier == SetQualifier::ForAnyValue {
-        return AllowEffect::Pins(describe(condition));
-    }
-    if operator.base == OperatorBase::Null {
-        let requires_key = condition
-            .values
-            .iter()
-            .all(|value| value.eq_ignore_ascii_case("false"));
-        return if absent && requires_key {
-            AllowEffect::Pins(format!("requests that carry {}", condition.key))
+        let pins = operator.base.is_positive_match()
+            && !operator.if_exists
+            && is_pinning_key(&condition.key)
+            && values_are_fixed(condition);
+        return if pins {
+            AllowEffect::Pins(describe(condition))
         } else {
             AllowEffect::Open
         };
@@ -156,8 +160,6 @@ pub fn allow_effect(condition: &Condition) -> AllowEffect {
 /// What one condition of a Deny does to callers from the internet.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DenyEffect {
-    /// True for every caller from the internet.
-    Always,
     /// True for every caller except those the text describes, who escape the Deny.
     Except(String),
     /// True only for some requests (plain HTTP, some addresses, some times).
@@ -172,39 +174,29 @@ pub fn deny_effect(condition: &Condition) -> DenyEffect {
     if let OperatorBase::Unknown(name) = &operator.base {
         return DenyEffect::Undecided(name.clone());
     }
-    let absent = key_absent_for_anonymous(&condition.key);
-    if operator.base == OperatorBase::Null {
-        let denies_when_missing = condition
-            .values
-            .iter()
-            .all(|value| value.eq_ignore_ascii_case("true"));
-        return if absent && denies_when_missing {
-            DenyEffect::Except(format!("requests that carry {}", condition.key))
-        } else {
-            DenyEffect::Sometimes
-        };
-    }
-    if operator.base.is_negated() && operator.qualifier != SetQualifier::ForAnyValue {
-        if condition.key_is("aws:sourceip") {
-            return if condition.values.iter().all(|value| cidr_is_fixed(value)) {
-                DenyEffect::Except(describe(condition))
-            } else {
-                DenyEffect::Sometimes
-            };
-        }
-        if absent {
+    // A negated test of fixed values of a pinning key is true for everyone but the
+    // callers with those values, who escape the Deny. Any other condition (a key
+    // merely being present, a wildcard, `...IfExists` on a key some callers carry
+    // with other values) lets callers of every account escape, so it does not
+    // narrow reach.
+    let negated = operator.base.is_negated() && operator.qualifier != SetQualifier::ForAnyValue;
+    if negated && is_pinning_key(&condition.key) && values_are_fixed(condition) {
+        let applies_to_anonymous =
+            condition.key_is("aws:sourceip") || key_absent_for_anonymous(&condition.key);
+        if applies_to_anonymous {
             return DenyEffect::Except(describe(condition));
         }
-    }
-    if absent && operator.base.is_positive_match() && operator.if_exists {
-        return DenyEffect::Always;
     }
     DenyEffect::Sometimes
 }
 
 /// `aws:SourceVpc is vpc-1`, `aws:PrincipalOrgID is one of o-1, o-2`.
 fn describe(condition: &Condition) -> String {
-    let values = condition.values.join(", ");
+    let values = if condition.values.is_empty() {
+        "(no value)".to_string()
+    } else {
+        condition.values.join(", ")
+    };
     let relation = match condition.operator.base {
         OperatorBase::IpAddress | OperatorBase::NotIpAddress => "in",
         OperatorBase::StringLike
@@ -259,7 +251,11 @@ mod tests {
     #[case("IpAddressIfExists", "aws:SourceIp", &["203.0.113.7"], true)]
     #[case("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", &["o-1/*"], true)]
     #[case("ForAllValues:StringEquals", "aws:PrincipalOrgID", &["o-1"], false)]
-    #[case("Null", "aws:SourceVpce", &["false"], true)]
+    #[case("Null", "aws:SourceVpce", &["false"], false)]
+    #[case("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", &["*"], false)]
+    #[case("ForAnyValue:StringNotEquals", "aws:PrincipalOrgID", &["o-123"], false)]
+    #[case("ForAnyValue:StringEqualsIfExists", "aws:PrincipalOrgID", &["o-1"], false)]
+    #[case("ForAnyValue:StringLike", "aws:PrincipalTag/team", &["*"], false)]
     #[case("StringLike", "aws:userid", &["AROAEXAMPLE:*"], true)]
     #[case("StringLike", "aws:userid", &["*:alice"], false)]
     #[case("ArnEquals", "aws:SourceArn", &["arn:aws:cloudtrail:us-east-1:111122223333:trail/main"], true)]
@@ -278,7 +274,11 @@ mod tests {
     #[case("StringNotEqualsIfExists", "aws:PrincipalOrgID", &["o-1"], "except")]
     #[case("NotIpAddress", "aws:SourceIp", &["198.51.100.0/24"], "except")]
     #[case("Bool", "aws:SecureTransport", &["false"], "sometimes")]
-    #[case("Null", "aws:SourceVpc", &["true"], "except")]
+    #[case("Null", "aws:SourceVpc", &["true"], "sometimes")]
+    #[case("StringNotLike", "aws:PrincipalArn", &["arn:aws:iam::*:*"], "sometimes")]
+    #[case("StringNotLike", "aws:SourceVpce", &["*"], "sometimes")]
+    #[case("StringEqualsIfExists", "aws:SourceVpce", &["vpce-1"], "sometimes")]
+    #[case("ArnNotEquals", "aws:PrincipalArn", &["arn:aws:iam::111122223333:role/app"], "except")]
     #[case("StringEquals", "aws:SourceVpc", &["vpc-1"], "sometimes")]
     #[case("DateGreaterThan", "aws:CurrentTime", &["2030-01-01T00:00:00Z"], "sometimes")]
     #[case("StringEqualsTypo", "aws:SourceVpc", &["vpc-1"], "undecided")]
@@ -290,7 +290,6 @@ mod tests {
     ) {
         let effect = deny_effect(&condition(operator, key, values));
         let kind = match effect {
-            DenyEffect::Always => "always",
             DenyEffect::Except(_) => "except",
             DenyEffect::Sometimes => "sometimes",
             DenyEffect::Undecided(_) => "undecided",

@@ -34,72 +34,77 @@ pub fn matches(pattern: &str, value: &str, ignore_case: bool) -> bool {
         .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
-/// Returns whether some value matches both patterns.
+/// The largest pattern pair (product of lengths) the two-pattern questions examine.
+/// IAM limits action names to 128 characters and ARNs to 2,048, so real patterns
+/// stay far below it; larger inputs get the cautious answer instead.
+const MAX_PAIR_CELLS: usize = 4_000_000;
+
+/// Returns whether some value matches both patterns. Patterns too large to compare
+/// are assumed to intersect, the cautious answer for access analysis.
 pub fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
     let a = chars(a, ignore_case);
     let b = chars(b, ignore_case);
-    let mut memo = vec![None; (a.len() + 1) * (b.len() + 1)];
-    intersect_from(&a, &b, 0, 0, &mut memo)
-}
-
-fn intersect_from(a: &[char], b: &[char], i: usize, j: usize, memo: &mut [Option<bool>]) -> bool {
-    let slot = i * (b.len() + 1) + j;
-    if let Some(Some(known)) = memo.get(slot) {
-        return *known;
-    }
-    let result = match (a.get(i), b.get(j)) {
-        (None, None) => true,
-        (Some('*'), _) => {
-            intersect_from(a, b, i + 1, j, memo)
-                || (j < b.len() && intersect_from(a, b, i, j + 1, memo))
-        }
-        (_, Some('*')) => {
-            intersect_from(a, b, i, j + 1, memo)
-                || (i < a.len() && intersect_from(a, b, i + 1, j, memo))
-        }
-        (Some(x), Some(y)) => {
-            (*x == '?' || *y == '?' || x == y) && intersect_from(a, b, i + 1, j + 1, memo)
-        }
-        _ => false,
+    let Some(width) = table_width(&a, &b) else {
+        return true;
     };
-    if let Some(cell) = memo.get_mut(slot) {
-        *cell = Some(result);
+    // reach[i][j]: the suffixes a[i..] and b[j..] match a common value. Filled from
+    // the ends backwards, so no recursion depth grows with the input.
+    let mut reach = vec![false; (a.len() + 1) * width];
+    for i in (0..=a.len()).rev() {
+        for j in (0..=b.len()).rev() {
+            let cell = |i: usize, j: usize| reach.get(i * width + j).copied().unwrap_or(false);
+            let value = match (a.get(i), b.get(j)) {
+                (None, None) => true,
+                (Some('*'), _) => cell(i + 1, j) || (j < b.len() && cell(i, j + 1)),
+                (_, Some('*')) => cell(i, j + 1) || (i < a.len() && cell(i + 1, j)),
+                (Some(x), Some(y)) => (*x == '?' || *y == '?' || x == y) && cell(i + 1, j + 1),
+                _ => false,
+            };
+            if let Some(slot) = reach.get_mut(i * width + j) {
+                *slot = value;
+            }
+        }
     }
-    result
+    reach.first().copied().unwrap_or(false)
 }
 
 /// Returns whether every value that `inner` matches is matched by `outer`.
 ///
 /// A wildcard in `inner` must be absorbed by a wildcard of `outer` at least as
 /// wide (`*` absorbs `*` and `?`; `?` absorbs `?`). This is exact for the patterns
-/// found in policies and never claims coverage that does not hold.
+/// found in policies and never claims coverage that does not hold. Patterns too
+/// large to compare are not covered.
 pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
     let o = chars(outer, ignore_case);
     let n = chars(inner, ignore_case);
-    let mut memo = vec![None; (o.len() + 1) * (n.len() + 1)];
-    cover_from(&o, &n, 0, 0, &mut memo)
+    let Some(width) = table_width(&o, &n) else {
+        return false;
+    };
+    let mut cover = vec![false; (o.len() + 1) * width];
+    for i in (0..=o.len()).rev() {
+        for j in (0..=n.len()).rev() {
+            let cell = |i: usize, j: usize| cover.get(i * width + j).copied().unwrap_or(false);
+            let value = match (o.get(i), n.get(j)) {
+                (None, None) => true,
+                (Some('*'), _) => cell(i + 1, j) || (j < n.len() && cell(i, j + 1)),
+                (Some('?'), Some(c)) if *c != '*' => cell(i + 1, j + 1),
+                (Some(x), Some(y)) if *x != '?' && *y != '*' && *y != '?' => {
+                    x == y && cell(i + 1, j + 1)
+                }
+                _ => false,
+            };
+            if let Some(slot) = cover.get_mut(i * width + j) {
+                *slot = value;
+            }
+        }
+    }
+    cover.first().copied().unwrap_or(false)
 }
 
-fn cover_from(o: &[char], n: &[char], i: usize, j: usize, memo: &mut [Option<bool>]) -> bool {
-    let slot = i * (n.len() + 1) + j;
-    if let Some(Some(known)) = memo.get(slot) {
-        return *known;
-    }
-    let result = match (o.get(i), n.get(j)) {
-        (None, None) => true,
-        (Some('*'), _) => {
-            cover_from(o, n, i + 1, j, memo) || (j < n.len() && cover_from(o, n, i, j + 1, memo))
-        }
-        (Some('?'), Some(c)) if *c != '*' => cover_from(o, n, i + 1, j + 1, memo),
-        (Some(x), Some(y)) if *x != '?' && *y != '*' && *y != '?' => {
-            x == y && cover_from(o, n, i + 1, j + 1, memo)
-        }
-        _ => false,
-    };
-    if let Some(cell) = memo.get_mut(slot) {
-        *cell = Some(result);
-    }
-    result
+/// The row width of a comparison table, or `None` when the table would be too large.
+fn table_width(a: &[char], b: &[char]) -> Option<usize> {
+    let cells = (a.len() + 1).checked_mul(b.len() + 1)?;
+    (cells <= MAX_PAIR_CELLS).then_some(b.len() + 1)
 }
 
 /// Whether the pattern contains a wildcard character.
@@ -157,7 +162,31 @@ mod tests {
     #[case("arn:aws:s3:::b/a*", "arn:aws:s3:::b/*", false)]
     #[case("s3:?etObject", "s3:?etObject", true)]
     #[case("s3:GetObject", "s3:?etObject", false)]
+    #[case("a*b", "a*c*b", true)]
+    #[case("a*", "", false)]
     fn covers_patterns(#[case] outer: &str, #[case] inner: &str, #[case] expected: bool) {
         assert_eq!(covers(outer, inner, true), expected);
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn long_patterns_do_not_overflow_the_stack() {
+        let long = format!("s3:{}Object", "*".repeat(36_000));
+        assert!(intersects(&long, "s3:GetObject", true));
+        assert!(!covers("s3:GetObject", &long, true));
+        assert!(!intersects(
+            &format!("s3:{}", "*?".repeat(18_000)),
+            "s3:GetObject",
+            true
+        ));
+        let thread = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || intersects(&long, "s3:PutObject", true))
+            .unwrap();
+        assert!(thread.join().unwrap());
     }
 }

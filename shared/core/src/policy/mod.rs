@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod condition;
 pub mod glob;
 pub mod model;
+mod strict;
 
 pub use analysis::{BucketArns, PolicyAnalysis, TlsAnalysis, Trust, analyse, analyse_tls};
 pub use model::{Effect, Policy, Statement};

@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::err::PolicyError;
 
+/// Sids longer than this are shortened in messages; the evidence keeps the index.
+const MAX_SID_IN_LABEL: usize = 64;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub version: Option<String>,
@@ -254,7 +257,13 @@ impl Statement {
     /// `Statement[2] (`PublicRead`)`, or `Statement[2]` without a Sid.
     pub fn label(&self) -> String {
         match &self.sid {
-            Some(sid) if !sid.is_empty() => format!("Statement[{}] (`{}`)", self.index, sid),
+            Some(sid) if !sid.is_empty() => {
+                format!(
+                    "Statement[{}] (`{}`)",
+                    self.index,
+                    crate::render::truncate(sid, MAX_SID_IN_LABEL)
+                )
+            }
             _ => format!("Statement[{}]", self.index),
         }
     }
@@ -271,7 +280,7 @@ impl Policy {
     /// Parses a policy document from its JSON text.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let value: Value =
-            serde_json::from_str(text).map_err(|source| PolicyError::InvalidJson { source })?;
+            super::strict::parse(text).map_err(|source| PolicyError::InvalidJson { source })?;
         Policy::from_value(&value)
     }
 
