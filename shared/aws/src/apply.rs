@@ -146,7 +146,7 @@ impl AwsContext {
         let read_back = self.read_setting(&step.bucket, &step.setting).await?;
         // `Value::Null` stands for a removed setting, which reads back as absent.
         let expected = (!step.after.is_null()).then_some(&step.after);
-        let matches = read_back.as_ref() == expected;
+        let matches = step.setting.same_value(read_back.as_ref(), expected);
         Ok(AppliedStep {
             step,
             backups,
@@ -320,7 +320,10 @@ impl AwsContext {
             controls: Vec::new(),
             reason: format!("restore the value backed up at {}", backup.taken_at),
         };
-        if current == backup.value {
+        if backup
+            .setting
+            .same_value(current.as_ref(), backup.value.as_ref())
+        {
             return Ok(AppliedStep {
                 step,
                 backups: Vec::new(),
@@ -339,7 +342,9 @@ impl AwsContext {
         self.write_setting(&backup.bucket, &backup.setting, backup.value.as_ref())
             .await?;
         let read_back = self.read_setting(&backup.bucket, &backup.setting).await?;
-        let verified = read_back == backup.value;
+        let verified = backup
+            .setting
+            .same_value(read_back.as_ref(), backup.value.as_ref());
         Ok(AppliedStep {
             step,
             backups,

@@ -45,6 +45,16 @@ pub enum Setting {
 }
 
 impl Setting {
+    /// Returns whether two values of this setting mean the same. S3 fills in defaults
+    /// when it stores some settings (an encryption rule without BucketKeyEnabled
+    /// reads back with `false`), so read-backs are compared by meaning.
+    pub fn same_value(&self, a: Option<&Value>, b: Option<&Value>) -> bool {
+        match self {
+            Setting::Encryption => normalised_encryption(a) == normalised_encryption(b),
+            _ => a == b,
+        }
+    }
+
     /// The write call that applies this setting.
     pub fn call(&self) -> &'static str {
         match self {
@@ -74,6 +84,16 @@ impl Setting {
             Setting::TrailEventSelectors { .. } => "trail-event-selectors",
         }
     }
+}
+
+fn normalised_encryption(value: Option<&Value>) -> Option<BucketEncryption> {
+    let mut encryption: BucketEncryption = serde_json::from_value(value?.clone()).ok()?;
+    if let Some(configuration) = encryption.server_side_encryption_configuration.as_mut() {
+        for rule in &mut configuration.rules {
+            rule.bucket_key_enabled = Some(rule.bucket_key_enabled.unwrap_or(false));
+        }
+    }
+    Some(encryption)
 }
 
 /// How a step turns the current value into the new one. Kept with the step so that
