@@ -71,10 +71,13 @@ impl Handler {
         info!(bucket = %event.bucket, event_name = %event.event_name, event_id = ?event.event_id, "auditing bucket");
 
         // Gather and evaluate.
-        let snapshot = match self
-            .aws
-            .collect_bucket(&event.bucket, &AccountFacts::Collect)
-            .await
+        // The collection and remediation futures are boxed: on the stack they would
+        // exceed the 2 MiB of a runtime worker thread in unoptimised builds.
+        let snapshot = match Box::pin(
+            self.aws
+                .collect_bucket(&event.bucket, &AccountFacts::Collect),
+        )
+        .await
         {
             Ok(snapshot) => snapshot,
             Err(AwsError::BucketNotFound { .. }) => {
@@ -93,27 +96,28 @@ impl Handler {
 
         // Harden a new bucket, or repair drift, as far as the modes allow.
         let new_bucket = event.event_name == "CreateBucket";
-        let applied = remediation::run(
+        let applied = Box::pin(remediation::run(
             &self.aws,
             &self.settings,
             &self.limiter,
             &snapshot,
             &report,
             new_bucket,
-        )
+        ))
         .await?;
         if applied.iter().any(|step| step.written) {
-            let snapshot = self
-                .aws
-                .collect_bucket(&event.bucket, &AccountFacts::Collect)
-                .await
-                .map_err(|source| HandlerError::Aws {
-                    context: format!(
-                        "cannot read bucket `{}` again after the remediation",
-                        event.bucket
-                    ),
-                    source,
-                })?;
+            let snapshot = Box::pin(
+                self.aws
+                    .collect_bucket(&event.bucket, &AccountFacts::Collect),
+            )
+            .await
+            .map_err(|source| HandlerError::Aws {
+                context: format!(
+                    "cannot read bucket `{}` again after the remediation",
+                    event.bucket
+                ),
+                source,
+            })?;
             report = evaluate(&snapshot, &self.settings.config);
         }
         report.applied = applied;

@@ -89,7 +89,7 @@ pub async fn run(
         dry_run.append(&mut remediate);
     }
 
-    let logging = match logging_choice(aws, settings, bucket).await {
+    let logging = match Box::pin(logging_choice(aws, settings, bucket)).await {
         Ok(choice) => choice,
         Err(error) => {
             warn!(bucket, error = %error, "cannot prepare the logging option; access-logging is left out");

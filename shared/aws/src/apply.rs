@@ -68,7 +68,7 @@ impl AwsContext {
                 applied.push(not_attempted(step, reason));
                 continue;
             }
-            match self.apply_step(step, &owner, options).await {
+            match Box::pin(self.apply_step(step, &owner, options)).await {
                 Ok(result) => applied.push(result),
                 Err(failure) => {
                     warn!(bucket = %step.bucket, call = step.call(), error = %failure, "step failed; stopping the plan");
@@ -167,7 +167,7 @@ impl AwsContext {
             })
             .flat_map(|result| result.step.controls.clone())
             .collect();
-        let snapshot = match self.collect_bucket(bucket, &AccountFacts::Collect).await {
+        let snapshot = match Box::pin(self.collect_bucket(bucket, &AccountFacts::Collect)).await {
             Ok(snapshot) => Some(snapshot),
             Err(error) => {
                 warn!(bucket, error = %error, "re-reading the bucket for verification failed");

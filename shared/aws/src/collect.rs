@@ -87,8 +87,10 @@ impl AwsContext {
                     .map(|facts| Some(facts.as_ref().clone())),
             }
         };
-        let (mut snapshot, account_facts) =
-            tokio::join!(self.read_bucket(bucket, &region), account_facts);
+        let (mut snapshot, account_facts) = tokio::join!(
+            Box::pin(self.read_bucket(bucket, &region)),
+            Box::pin(account_facts)
+        );
 
         snapshot.account_id = account_id;
         snapshot.account = account_facts?;
