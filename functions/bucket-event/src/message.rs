@@ -34,6 +34,7 @@ pub fn build(report: &BucketReport, event: &BucketEvent) -> SnsMessage {
 
     let worst = report.worst();
     let attributes = vec![
+        ("kind".to_string(), "bucket".to_string()),
         (
             "severity".to_string(),
             worst

@@ -260,6 +260,12 @@ impl Clients {
 
     /// Returns the region of the loaded config, used for account-wide calls
     /// and for finding bucket regions.
+    /// The shared configuration (retry, timeouts, endpoint) for clients of services
+    /// this crate does not build itself, such as SQS or IAM.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
     pub fn default_region(&self) -> &str {
         &self.default_region
     }

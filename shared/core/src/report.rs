@@ -45,7 +45,7 @@ impl Outcome {
     }
 
     /// How much a finding of this outcome weighs when ranking findings of equal severity.
-    fn rank(self) -> u8 {
+    pub fn rank(self) -> u8 {
         match self {
             Outcome::Fail => 3,
             Outcome::Error => 2,

@@ -1,0 +1,57 @@
+//! Errors of the scheduled-audit handler.
+
+use lambda_runtime::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum HandlerError {
+    /// The event is neither a schedule nor a continuation; retrying it cannot help.
+    #[error("malformed event: {0}")]
+    MalformedEvent(String),
+    /// An AWS call failed; a retry may succeed.
+    #[error("{context}: {source}")]
+    Aws {
+        context: String,
+        #[source]
+        source: bucketwarden_aws::Error,
+    },
+    /// A call to the report bucket or the continuation queue failed.
+    #[error("{context}: {error}")]
+    Storage {
+        context: String,
+        error: bucketwarden_core::snapshot::CallError,
+    },
+}
+
+impl HandlerError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            HandlerError::MalformedEvent(_) => "MalformedEvent",
+            HandlerError::Aws { .. } => "AwsCallFailed",
+            HandlerError::Storage { .. } => "StorageFailed",
+        }
+    }
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(error: HandlerError) -> Diagnostic {
+        Diagnostic {
+            error_type: error.error_type().to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// A setting that is missing or invalid at start.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("`{name}` is not set; {fix}")]
+    Missing {
+        name: &'static str,
+        fix: &'static str,
+    },
+    #[error("`{name}` is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(transparent)]
+    Config(#[from] bucketwarden_core::ConfigError),
+}
