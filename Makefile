@@ -9,15 +9,59 @@ CARGO ?= cargo
 
 include mk/emulator.mk
 
-.PHONY: setup build test lint fmt demo clean
+# Tools for linting the templates, building the functions and deploying, installed
+# into the same virtualenv as the emulator, at pinned versions.
+CFN_LINT_VERSION := 1.58.0
+CARGO_LAMBDA_VERSION := 1.9.2
+ZIGLANG_VERSION := 0.17.0
+SAM_CLI_VERSION := 1.170.0
+CFN_LINT_STAMP := $(EMULATOR_VENV)/.stamp-cfn-lint-$(CFN_LINT_VERSION)
+CARGO_LAMBDA_STAMP := $(EMULATOR_VENV)/.stamp-cargo-lambda-$(CARGO_LAMBDA_VERSION)
+SAM_STAMP := $(EMULATOR_VENV)/.stamp-sam-$(SAM_CLI_VERSION)
+FUNCTIONS := bucket-event scheduled-audit slack-notifier
+TEMPLATES := infra/template.yaml infra/region-forwarder.yaml
+
+.PHONY: setup build build-debug test lint lint-templates fmt demo deploy clean
 
 setup: venv
 	$(CARGO) fetch
 
-build:
+$(CFN_LINT_STAMP): $(MOTO_STAMP)
+	$(EMULATOR_VENV)/bin/python -m pip install --disable-pip-version-check --quiet 'cfn-lint==$(CFN_LINT_VERSION)'
+	touch $@
+
+$(CARGO_LAMBDA_STAMP): $(MOTO_STAMP)
+	$(EMULATOR_VENV)/bin/python -m pip install --disable-pip-version-check --quiet \
+		'cargo-lambda==$(CARGO_LAMBDA_VERSION)' 'ziglang==$(ZIGLANG_VERSION)'
+	touch $@
+
+$(SAM_STAMP): $(MOTO_STAMP)
+	$(EMULATOR_VENV)/bin/python -m pip install --disable-pip-version-check --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	touch $@
+
+# Release builds of every function for Lambda (arm64, provided.al2023):
+# target/lambda/FUNCTION/bootstrap.
+build: $(CARGO_LAMBDA_STAMP)
+	rustup target add aarch64-unknown-linux-gnu
+	PATH="$(CURDIR)/$(EMULATOR_VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 \
+		$(addprefix -p ,$(FUNCTIONS))
+
+build-debug:
 	$(CARGO) build --workspace
 
-lint:
+# The first deployment asks for the stack's parameters and saves them in samconfig.toml.
+deploy: $(SAM_STAMP) $(CARGO_LAMBDA_STAMP)
+	PATH="$(CURDIR)/$(EMULATOR_VENV)/bin:$$PATH" sam build --template-file infra/template.yaml --beta-features
+	if [ -f samconfig.toml ]; then \
+		PATH="$(CURDIR)/$(EMULATOR_VENV)/bin:$$PATH" sam deploy; \
+	else \
+		PATH="$(CURDIR)/$(EMULATOR_VENV)/bin:$$PATH" sam deploy --guided --capabilities CAPABILITY_NAMED_IAM; \
+	fi
+
+lint-templates: $(CFN_LINT_STAMP)
+	$(EMULATOR_VENV)/bin/cfn-lint $(TEMPLATES)
+
+lint: lint-templates
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

@@ -84,3 +84,111 @@ pub const WORKFLOWS: &[&str] = &[
     "encryption",
     "rollback",
 ];
+
+/// The IAM actions of the `bucket-event` function's role: the audit reads, the
+/// writes of hardening and remediation with their backups, and SNS publishing.
+pub const BUCKET_EVENT_FUNCTION: &[&str] = &[
+    // Identity and bucket discovery (HeadBucket needs s3:ListBucket).
+    "sts:GetCallerIdentity",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    // Bucket reads.
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketAcl",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketLogging",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetBucketTagging",
+    "s3:GetBucketAbac",
+    "kms:DescribeKey",
+    // Account reads.
+    "s3:GetAccountPublicAccessBlock",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "guardduty:ListDetectors",
+    "guardduty:GetDetector",
+    "access-analyzer:ListAnalyzers",
+    "access-analyzer:ListFindings",
+    // Writes of hardening and remediation.
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketLogging",
+    "s3:PutBucketAcl",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketAbac",
+    "cloudtrail:PutEventSelectors",
+    // Backups before each write, and the report.
+    "s3:PutObject",
+    "sns:Publish",
+    // The dead-letter queue of failed events, and the function's own logs.
+    "sqs:SendMessage",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
+
+/// The IAM actions of the `scheduled-audit` function's role.
+pub const SCHEDULED_AUDIT_FUNCTION: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketAcl",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketLogging",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetBucketTagging",
+    "kms:DescribeKey",
+    "s3:GetAccountPublicAccessBlock",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "guardduty:ListDetectors",
+    "guardduty:GetDetector",
+    "access-analyzer:ListAnalyzers",
+    "access-analyzer:ListFindings",
+    // Partial results and the full report in the report bucket.
+    "s3:PutObject",
+    "s3:GetObject",
+    // Continuation messages, and the queue's event source mapping.
+    "sqs:SendMessage",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sns:Publish",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
+
+/// The IAM actions of the `slack-notifier` function's role: the webhook URL is read
+/// from SSM Parameter Store (a SecureString) or Secrets Manager.
+pub const SLACK_NOTIFIER_FUNCTION: &[&str] = &[
+    "ssm:GetParameter",
+    "secretsmanager:GetSecretValue",
+    "kms:Decrypt",
+    // The dead-letter queue of posts that failed, and the function's own logs.
+    "sqs:SendMessage",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
+
+/// Every function with the actions its role grants, by the function's crate name.
+pub const FUNCTIONS: &[(&str, &[&str])] = &[
+    ("bucket-event", BUCKET_EVENT_FUNCTION),
+    ("scheduled-audit", SCHEDULED_AUDIT_FUNCTION),
+    ("slack-notifier", SLACK_NOTIFIER_FUNCTION),
+];
