@@ -120,6 +120,10 @@ async fn main() {
         send_event(&handler, bucket).await;
     }
     print_notifications(&topic).await;
+
+    // Act three: the scheduled account-wide audit, and the summary email it sends.
+    println!("Running the scheduled account-wide audit:\n");
+    scheduled_summary(&emulator, &topic).await;
     println!("Stopping the emulator.");
 }
 
@@ -217,6 +221,62 @@ async fn turn_on_account_block_public_access(emulator: &Emulator) {
         .send()
         .await
         .expect("account Block Public Access");
+}
+
+async fn scheduled_summary(emulator: &Emulator, topic: &ReportTopic) {
+    let report_bucket = "demo-reports-111122223333-us-east-1-an";
+    emulator.create_bucket(report_bucket, REGION).await;
+    let queue_url = emulator
+        .sqs_client(REGION)
+        .create_queue()
+        .queue_name("demo-continuations")
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .unwrap_or_default();
+    let aws = AwsContext::new(
+        &emulator.sdk_config(REGION),
+        ClientOptions::default().endpoint_url(emulator.endpoint_url()),
+    )
+    .expect("AWS clients");
+    let topic_arn = topic.topic_arn.clone();
+    let settings = scheduled_audit::Settings::from_lookup(|name| match name {
+        scheduled_audit::settings::ENV_TOPIC_ARN => Some(topic_arn.clone()),
+        scheduled_audit::settings::ENV_REPORT_BUCKET => Some(report_bucket.to_string()),
+        scheduled_audit::settings::ENV_CONTINUATION_QUEUE_URL => Some(queue_url.clone()),
+        _ => None,
+    })
+    .expect("settings");
+    let event =
+        serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    match scheduled_audit::Handler::new(aws, settings)
+        .handle(event, deadline)
+        .await
+    {
+        Ok(response) => println!(
+            "  {}\n",
+            serde_json::to_string(&response).unwrap_or_default()
+        ),
+        Err(error) => println!("  failed: {error}\n"),
+    }
+    for notification in topic.drain().await {
+        println!("  The summary email:\n");
+        println!(
+            "    Subject: {}",
+            notification.subject.as_deref().unwrap_or_default()
+        );
+        let email = notification
+            .message
+            .split("\n--- JSON report ---")
+            .next()
+            .unwrap_or_default();
+        for line in email.lines() {
+            println!("    {line}");
+        }
+        println!();
+    }
 }
 
 fn handler(emulator: &Emulator, topic: &ReportTopic) -> Handler {

@@ -83,8 +83,8 @@ fn totals_line(report: &BucketReport) -> String {
         .map(|(outcome, count)| format!("{count} {outcome}"))
         .collect();
     format!(
-        "{} findings; {}",
-        report.totals.findings(),
+        "{}; {}",
+        count_of(report.totals.findings(), "finding"),
         counts.join(", ")
     )
 }
@@ -216,10 +216,10 @@ pub fn account_markdown(report: &AccountReport) -> String {
 pub fn email_subject(report: &BucketReport) -> String {
     let verdict = match report.worst() {
         Some(worst) => format!(
-            "{} {} ({} findings)",
+            "{} {} ({})",
             worst.outcome,
             worst.severity,
-            report.totals.findings()
+            count_of(report.totals.findings(), "finding")
         ),
         None => "all controls pass".to_string(),
     };
@@ -244,7 +244,11 @@ pub fn email_body(report: &BucketReport) -> String {
     if findings.is_empty() {
         out.push_str("Every control passes. Nothing to do.\n");
     } else {
-        let _ = writeln!(out, "{} findings, most severe first:\n", findings.len());
+        let _ = writeln!(
+            out,
+            "{}, most severe first:\n",
+            count_of(findings.len(), "finding")
+        );
         for finding in &findings {
             let _ = writeln!(
                 out,
@@ -367,10 +371,10 @@ pub fn account_email_body(
         for (bucket, worst) in failing.iter().take(max_bucket_lines) {
             let _ = writeln!(
                 out,
-                "- {} ({}): {} findings, worst {} {} {}: {}",
+                "- {} ({}): {}, worst {} {} {}: {}",
                 clean(&bucket.bucket),
                 clean(&bucket.region),
-                bucket.totals.findings(),
+                count_of(bucket.totals.findings(), "finding"),
                 worst.severity.as_str().to_uppercase(),
                 worst.outcome,
                 worst.id,
@@ -409,4 +413,13 @@ pub fn account_email_body(
         let _ = writeln!(out, "The full JSON report is at {location}.");
     }
     out
+}
+
+/// `1 finding`, `2 findings`.
+fn count_of(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
