@@ -292,6 +292,7 @@ async fn statement_added_after_planning_is_kept() {
         },
         config: Config::default(),
         dry_run: false,
+        stop_when_changed: false,
     };
     let applied = aws.apply_plan(&plan, &options).await.unwrap();
     assert!(

@@ -117,6 +117,7 @@ pub async fn run(
                     },
                     config: settings.config.clone(),
                     dry_run: false,
+                    stop_when_changed: false,
                 };
                 let steps = aws
                     .apply_plan(&plan, &apply_options)

@@ -153,3 +153,67 @@ pub fn key_policy(region: &str, account: &str, admin_role: &str) -> serde_json::
         ]
     })
 }
+
+/// What `check_customer_key` found wrong with a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyProblem(pub String);
+
+impl AwsContext {
+    /// Checks, before any write, that `key_arn` names an enabled, symmetric, customer
+    /// managed key in `bucket_region`; S3 does not check the key when it is set.
+    pub async fn check_customer_key(
+        &self,
+        key_arn: &str,
+        bucket_region: &str,
+    ) -> Result<(), KeyProblem> {
+        let key_region = key_arn.split(':').nth(3).unwrap_or_default();
+        if key_region != bucket_region {
+            return Err(KeyProblem(format!(
+                "the key is in {key_region}, but the bucket is in {bucket_region}; S3 needs a key in the bucket's region"
+            )));
+        }
+        let output = self
+            .clients()
+            .kms(key_region)
+            .describe_key()
+            .key_id(key_arn)
+            .send()
+            .await
+            .map_err(|error| KeyProblem(format!("DescribeKey failed: {}", call_error(&error))))?;
+        let metadata = output
+            .key_metadata
+            .ok_or_else(|| KeyProblem("DescribeKey answered without key metadata".to_string()))?;
+        if metadata
+            .key_manager
+            .as_ref()
+            .map(|manager| manager.as_str())
+            != Some("CUSTOMER")
+        {
+            return Err(KeyProblem(
+                "the key is not a customer managed key".to_string(),
+            ));
+        }
+        if !metadata.enabled {
+            return Err(KeyProblem("the key is disabled".to_string()));
+        }
+        let spec = metadata
+            .key_spec
+            .as_ref()
+            .map(|spec| spec.as_str().to_owned());
+        if spec
+            .as_deref()
+            .is_some_and(|spec| spec != "SYMMETRIC_DEFAULT")
+        {
+            return Err(KeyProblem(format!(
+                "the key spec is {}, but S3 encrypts only with SYMMETRIC_DEFAULT keys",
+                spec.unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Returns whether a bucket of this name already exists (owned by anyone).
+    pub async fn bucket_exists(&self, bucket: &str) -> bool {
+        self.bucket_region(bucket).await.is_ok()
+    }
+}

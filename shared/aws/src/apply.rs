@@ -41,6 +41,9 @@ pub struct ApplyOptions {
     pub config: Config,
     /// Plan and re-read, but write nothing.
     pub dry_run: bool,
+    /// When a setting changed since the plan was shown, leave the step unwritten
+    /// instead of computing it again, so a person can review the new plan.
+    pub stop_when_changed: bool,
 }
 
 /// The current time in ISO 8601 (UTC, with milliseconds when not zero).
@@ -103,7 +106,22 @@ impl AwsContext {
         // Re-read right before the write, so a concurrent edit is kept.
         let current = self.read_setting(&step.bucket, &step.setting).await?;
         let mut step = step.clone();
-        if current != step.before {
+        if !step
+            .setting
+            .same_value(current.as_ref(), step.before.as_ref())
+        {
+            if options.stop_when_changed {
+                return Ok(AppliedStep {
+                    step,
+                    backups: Vec::new(),
+                    written: false,
+                    verified: false,
+                    note: Some(
+                        "not written: the setting changed since the plan was shown; run the command again to review the new plan"
+                            .to_string(),
+                    ),
+                });
+            }
             info!(bucket = %step.bucket, call = step.call(), "setting changed since planning; planning the step again");
             let recomputed = step
                 .change
@@ -141,19 +159,31 @@ impl AwsContext {
         };
         let backups = self.store_backup(&backup, &options.backup).await?;
 
-        self.write_setting(&step.bucket, &step.setting, Some(&step.after))
-            .await?;
-        let read_back = self.read_setting(&step.bucket, &step.setting).await?;
+        if let Err(error) = self
+            .write_setting(&step.bucket, &step.setting, Some(&step.after))
+            .await
+        {
+            return Ok(AppliedStep {
+                step,
+                backups,
+                written: false,
+                verified: false,
+                note: Some(format!("the write failed: {error}")),
+            });
+        }
         // `Value::Null` stands for a removed setting, which reads back as absent.
         let expected = (!step.after.is_null()).then_some(&step.after);
-        let matches = step.setting.same_value(read_back.as_ref(), expected);
+        let note = match self.read_setting(&step.bucket, &step.setting).await {
+            Ok(read_back) if step.setting.same_value(read_back.as_ref(), expected) => None,
+            Ok(_) => Some("the value read back differs from the value written".to_string()),
+            Err(error) => Some(format!("written, but reading it back failed: {error}")),
+        };
         Ok(AppliedStep {
             step,
             backups,
             written: true,
-            verified: matches,
-            note: (!matches)
-                .then(|| "the value read back differs from the value written".to_string()),
+            verified: note.is_none(),
+            note,
         })
     }
 
@@ -341,16 +371,23 @@ impl AwsContext {
         let backups = self.store_backup(&safety, target).await?;
         self.write_setting(&backup.bucket, &backup.setting, backup.value.as_ref())
             .await?;
-        let read_back = self.read_setting(&backup.bucket, &backup.setting).await?;
-        let verified = backup
-            .setting
-            .same_value(read_back.as_ref(), backup.value.as_ref());
+        let note = match self.read_setting(&backup.bucket, &backup.setting).await {
+            Ok(read_back)
+                if backup
+                    .setting
+                    .same_value(read_back.as_ref(), backup.value.as_ref()) =>
+            {
+                None
+            }
+            Ok(_) => Some("the value read back differs from the backup".to_string()),
+            Err(error) => Some(format!("restored, but reading it back failed: {error}")),
+        };
         Ok(AppliedStep {
             step,
             backups,
             written: true,
-            verified,
-            note: (!verified).then(|| "the value read back differs from the backup".to_string()),
+            verified: note.is_none(),
+            note,
         })
     }
 }
@@ -365,11 +402,21 @@ fn not_attempted(step: &Step, reason: &str) -> AppliedStep {
     }
 }
 
+/// Writes a backup readable only by its owner, because it can hold a bucket policy.
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, text)
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 /// Whether a setting can be restored to "absent" (S3 has a delete call for it).

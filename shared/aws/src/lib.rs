@@ -52,6 +52,7 @@ mod context;
 mod convert;
 mod err;
 mod list;
+mod monitoring;
 mod publish;
 mod read;
 mod region;
@@ -60,10 +61,11 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use admin::{CallerIdentity, TrailLocation, key_policy};
+pub use admin::{CallerIdentity, KeyProblem, TrailLocation, key_policy};
 pub use apply::{ApplyOptions, BackupTarget, deletable, now_iso};
 pub use clients::{ClientOptions, Clients};
 pub use collect::AccountFacts;
 pub use context::AwsContext;
 pub use err::{Error, ErrorKind, call_error};
 pub use list::DEFAULT_CONCURRENCY;
+pub use monitoring::{ConfigRecorder, ConfigRule, S3_PROTECTION_FEATURE};

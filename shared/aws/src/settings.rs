@@ -44,6 +44,23 @@ impl AwsContext {
         bucket: &str,
         setting: &Setting,
     ) -> Result<Option<Value>, CallError> {
+        // Trail selectors live in the trail's home region, not the bucket's, and can be
+        // read before the bucket exists.
+        if let Setting::TrailEventSelectors {
+            trail_arn,
+            home_region,
+        } = setting
+        {
+            let output = self
+                .clients()
+                .cloudtrail(home_region)
+                .get_event_selectors()
+                .trail_name(trail_arn)
+                .send()
+                .await
+                .map_err(|error| call_error(&error))?;
+            return to_json(&convert_account::event_selectors(output)).map(Some);
+        }
         let region = self.region_for_write(bucket).await?;
         let region = region.as_str();
         match setting {
@@ -57,12 +74,14 @@ impl AwsContext {
                 let Some(text) = output.and_then(|output| output.policy) else {
                     return Ok(None);
                 };
-                serde_json::from_str(&text).map(Some).map_err(|error| {
-                    invalid(
-                        "GetBucketPolicy",
-                        format!("the policy is not valid JSON: {error}"),
-                    )
-                })
+                bucketwarden_core::policy::parse_json_strict(&text)
+                    .map(Some)
+                    .map_err(|error| {
+                        invalid(
+                            "GetBucketPolicy",
+                            format!("the policy is not valid JSON: {error}"),
+                        )
+                    })
             }
             Setting::Encryption => absent_or(
                 self.read_s3("GetBucketEncryption", bucket, region, |s3| {
@@ -126,20 +145,7 @@ impl AwsContext {
                     json!({"Status": status.unwrap_or_else(|| "Disabled".to_owned())}),
                 ))
             }
-            Setting::TrailEventSelectors {
-                trail_arn,
-                home_region,
-            } => {
-                let output = self
-                    .clients()
-                    .cloudtrail(home_region)
-                    .get_event_selectors()
-                    .trail_name(trail_arn)
-                    .send()
-                    .await
-                    .map_err(|error| call_error(&error))?;
-                to_json(&convert_account::event_selectors(output)).map(Some)
-            }
+            Setting::TrailEventSelectors { .. } => Ok(None),
         }
     }
 
@@ -151,6 +157,20 @@ impl AwsContext {
         setting: &Setting,
         value: Option<&Value>,
     ) -> Result<(), CallError> {
+        if let (
+            Setting::TrailEventSelectors {
+                trail_arn,
+                home_region,
+            },
+            Some(value),
+        ) = (setting, value)
+        {
+            info!(bucket, region = %home_region, call = "PutEventSelectors", trail = %trail_arn, "writing setting");
+            let selectors = parse::<EventSelectors>("PutEventSelectors", value)?;
+            return self
+                .put_event_selectors(trail_arn, home_region, &selectors)
+                .await;
+        }
         let region = self.region_for_write(bucket).await?;
         let s3 = self.clients().s3(&region);
         let call = setting.call();
@@ -446,6 +466,21 @@ fn access_control_policy(acl: &BucketAcl) -> Result<s3::AccessControlPolicy, Cal
     Ok(policy.build())
 }
 
+/// The `ExcludeManagementEventSources` the snapshot types keep among unmodelled fields.
+fn excluded_sources(selector: &EventSelector) -> Option<Vec<String>> {
+    let sources = selector
+        .extra
+        .get("ExcludeManagementEventSources")?
+        .as_array()?;
+    Some(
+        sources
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
 fn basic_selector(selector: &EventSelector) -> aws_sdk_cloudtrail::types::EventSelector {
     use aws_sdk_cloudtrail::types as ct;
     let mut builder = ct::EventSelector::builder()
@@ -455,7 +490,8 @@ fn basic_selector(selector: &EventSelector) -> aws_sdk_cloudtrail::types::EventS
                 .as_deref()
                 .map(ct::ReadWriteType::from),
         )
-        .set_include_management_events(selector.include_management_events);
+        .set_include_management_events(selector.include_management_events)
+        .set_exclude_management_event_sources(excluded_sources(selector));
     for resource in &selector.data_resources {
         builder = builder.data_resources(
             ct::DataResource::builder()

@@ -83,6 +83,8 @@ pub enum PlanError {
     NotRemediable { control: String },
     #[error("cannot plan `{control}` without {what}")]
     MissingOption { control: String, what: String },
+    #[error("cannot plan `{control}`: {reason}; review the policy by hand")]
+    Undecided { control: String, reason: String },
     #[error(transparent)]
     Merge(#[from] MergeError),
 }

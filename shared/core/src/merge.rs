@@ -315,9 +315,34 @@ fn add_statement(
         return Ok(());
     };
     if !has_effect_of(current, added, arns) {
-        statements.push(statement.clone());
+        statements.push(with_unique_sid(statement, current));
     }
     Ok(())
+}
+
+/// Returns the statement with its Sid made unique among `current`, by a numeric
+/// suffix, because S3 rejects a policy whose statements repeat a Sid it adds.
+fn with_unique_sid(statement: &Value, current: &[Statement]) -> Value {
+    let Some(sid) = statement.get("Sid").and_then(Value::as_str) else {
+        return statement.clone();
+    };
+    let taken = |candidate: &str| {
+        current
+            .iter()
+            .any(|existing| existing.sid.as_deref() == Some(candidate))
+    };
+    if !taken(sid) {
+        return statement.clone();
+    }
+    let unique = (2..)
+        .map(|number| format!("{sid}{number}"))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| sid.to_string());
+    let mut renamed = statement.clone();
+    if let Some(object) = renamed.as_object_mut() {
+        object.insert("Sid".to_string(), Value::String(unique));
+    }
+    renamed
 }
 
 /// Returns whether the `current` statements already have the effect of `added`: one
@@ -520,11 +545,14 @@ fn locks_out_owner(statement: &Statement, arns: &BucketArns, owner_account: &str
         && matcher_matches(&statement.resource, &arns.bucket, false)
 }
 
+/// The owner is the account itself (its id or its root ARN). A Deny that names only
+/// roles or users of the account does not lock the account out, because its root
+/// and its other identities can still manage the policy.
 fn principal_includes_owner(principals: &Principals, owner_account: &str) -> bool {
     let names_owner = principals
         .entries
         .iter()
-        .any(|entry| in_account(entry, owner_account));
+        .any(|entry| is_owner_account(entry, owner_account));
     if principals.negated {
         return !names_owner;
     }
@@ -535,15 +563,17 @@ fn principal_includes_owner(principals: &Principals, owner_account: &str) -> boo
         })
 }
 
-/// Returns whether an AWS principal is the account itself or an identity in it.
-fn in_account(entry: &PrincipalEntry, account: &str) -> bool {
+/// Returns whether an AWS principal is the account itself: its id, or its root ARN.
+fn is_owner_account(entry: &PrincipalEntry, account: &str) -> bool {
     if entry.kind != PrincipalKind::Aws {
         return false;
     }
     if entry.value == account {
         return true;
     }
-    arn_account(&entry.value).is_some_and(|pattern| glob::matches(pattern, account, false))
+    let is_root = entry.value.rsplit(':').next() == Some("root");
+    is_root
+        && arn_account(&entry.value).is_some_and(|pattern| glob::matches(pattern, account, false))
 }
 
 /// Returns the account field of an ARN (`arn:aws:iam::111122223333:role/x`).
@@ -624,7 +654,14 @@ fn apply_encryption_edit(
             settings.kms_master_key_id = Some(key.clone());
         }
         EncryptionEdit::SetBucketKeyEnabled(enabled) => {
-            rule.bucket_key_enabled = Some(*enabled);
+            // S3 Bucket Keys are not supported with DSSE-KMS, so the rule is left as it is.
+            let dsse = rule
+                .apply_server_side_encryption_by_default
+                .as_ref()
+                .is_some_and(|settings| settings.sse_algorithm == SSE_KMS_DSSE);
+            if !dsse {
+                rule.bucket_key_enabled = Some(*enabled);
+            }
         }
         EncryptionEdit::BlockSseC => {
             let blocked = rule

@@ -260,13 +260,21 @@ impl Plan {
             self.steps.len()
         );
         for (number, step) in self.steps.iter().enumerate() {
+            let call = if step.after.is_null() && step.setting == Setting::BucketPolicy {
+                "DeleteBucketPolicy (no statement is left)"
+            } else {
+                step.call()
+            };
+            let controls = if step.controls.is_empty() {
+                String::new()
+            } else {
+                format!(" (for {})", step.controls.join(", "))
+            };
             let _ = writeln!(
                 out,
-                "\n{}. {} on {} (for {})\n   {}",
+                "\n{}. {call} on {}{controls}\n   {}",
                 number + 1,
-                step.call(),
                 clean(&step.bucket),
-                step.controls.join(", "),
                 clean(&step.reason)
             );
             let before = match &step.before {

@@ -425,6 +425,17 @@ fn policy_is_public(snapshot: &Snapshot) -> Result<bool, PlanError> {
         crate::policy::analysis::partition_of(&snapshot.region),
     );
     let analysis = analyse(&policy, &arns, &trust);
+    if analysis.reachable().next().is_none()
+        && let Some(undecided) = analysis.undecided.first()
+    {
+        return Err(PlanError::Undecided {
+            control: "policy-not-public".to_string(),
+            reason: format!(
+                "{} uses the condition operator `{}`, which the analysis does not know",
+                undecided.label, undecided.operator
+            ),
+        });
+    }
     Ok(analysis.reachable().next().is_some())
 }
 
@@ -457,19 +468,58 @@ pub fn check_namespace_name(
     account_id: Option<&str>,
 ) -> Result<(), String> {
     let region_suffix = format!("-{region}-an");
-    let has_suffix = name.strip_suffix(&region_suffix).is_some_and(|stem| {
-        stem.rsplit_once('-').is_some_and(|(base, account)| {
+    let stem = name.strip_suffix(&region_suffix);
+    let account_part = stem
+        .and_then(|stem| stem.rsplit_once('-'))
+        .filter(|(base, account)| {
             !base.is_empty() && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-        }) && account_id.is_none_or(|id| stem.ends_with(&format!("-{id}")))
-    });
-    if has_suffix {
+        });
+    let valid_name = is_valid_bucket_name(name);
+    let has_suffix =
+        account_part.is_some_and(|(_, account)| account_id.is_none_or(|id| account == id));
+    if valid_name && has_suffix {
         return Ok(());
     }
-    let base = name.strip_suffix(&region_suffix).unwrap_or(name);
-    Err(format!(
-        "{base}{}",
-        namespace_suffix(account_id.unwrap_or("ACCOUNT_ID"), region)
-    ))
+    let base = match (account_part, stem) {
+        (Some((base, _)), _) => base,
+        (None, Some(stem)) => stem,
+        (None, None) => name,
+    };
+    let base: String = base
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let account = account_id
+        .or(account_part.map(|(_, account)| account))
+        .unwrap_or("ACCOUNT_ID");
+    let suffix = namespace_suffix(account, region);
+    let room = MAX_BUCKET_NAME.saturating_sub(suffix.len());
+    let base: String = base.chars().take(room).collect();
+    Err(format!("{}{suffix}", base.trim_end_matches(['-', '.'])))
+}
+
+/// The longest bucket name S3 accepts.
+const MAX_BUCKET_NAME: usize = 63;
+
+/// Whether S3 accepts the name: 3 to 63 lowercase letters, digits, hyphens and dots,
+/// starting and ending with a letter or digit.
+fn is_valid_bucket_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (3..=MAX_BUCKET_NAME).contains(&name.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
+        && edge_ok(bytes.first())
+        && edge_ok(bytes.last())
+        && !name.contains("..")
 }
 
 /// Checks that `key` is a full KMS key ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`).
@@ -525,6 +575,22 @@ mod tests {
         assert_eq!(
             check_namespace_name("data", "eu-west-1", None),
             Err("data-ACCOUNT_ID-eu-west-1-an".to_string())
+        );
+    }
+
+    #[test]
+    fn namespace_name_correction_replaces_other_account() {
+        assert_eq!(
+            check_namespace_name(
+                "data-444455556666-us-east-1-an",
+                "us-east-1",
+                Some("111122223333")
+            ),
+            Err("data-111122223333-us-east-1-an".to_string())
+        );
+        assert_eq!(
+            check_namespace_name("Data-111122223333-us-east-1-an", "us-east-1", None),
+            Err("data-111122223333-us-east-1-an".to_string())
         );
     }
 

@@ -450,8 +450,7 @@ fn lockout_principal_forms() {
         json!({"AWS": "*"}),
         json!({"AWS": OWNER}),
         json!({"AWS": "arn:aws:iam::111122223333:root"}),
-        json!({"AWS": "arn:aws:iam::111122223333:role/admin"}),
-        json!({"AWS": ["arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:user/ops"]}),
+        json!({"AWS": ["arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:root"]}),
     ];
     for principal in owner_principals {
         let deny = statement(
@@ -463,7 +462,11 @@ fn lockout_principal_forms() {
         assert!(is_lockout(deny), "{principal} should lock the owner out");
     }
 
+    // A Deny for one role or user of the owner account leaves the account's root and
+    // its other identities able to manage the policy.
     let other_principals = [
+        json!({"AWS": "arn:aws:iam::111122223333:role/admin"}),
+        json!({"AWS": ["arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:user/ops"]}),
         json!({"AWS": "arn:aws:iam::444455556666:root"}),
         json!({"AWS": "444455556666"}),
         json!({"Service": "logging.s3.amazonaws.com"}),

@@ -7,5 +7,7 @@ pub mod glob;
 pub mod model;
 mod strict;
 
+pub use strict::parse as parse_json_strict;
+
 pub use analysis::{BucketArns, PolicyAnalysis, TlsAnalysis, Trust, analyse, analyse_tls};
 pub use model::{Effect, Policy, Statement};
