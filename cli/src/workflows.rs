@@ -7,7 +7,7 @@ use bucketwarden_aws::{AccountFacts, ApplyOptions, AwsContext, BackupTarget};
 use bucketwarden_core::remediate::{
     self, HARDENING, LoggingChoice, PlanOptions, check_key_arn, check_namespace_name,
 };
-use bucketwarden_core::{AppliedStep, Config, Plan, Setting, permissions};
+use bucketwarden_core::{AppliedStep, Config, Plan, Setting, permissions, render};
 use serde_json::json;
 
 use crate::args::{
@@ -67,6 +67,19 @@ pub async fn secure_bucket(args: SecureBucketArgs) -> Result<bool, CliError> {
         )));
     }
 
+    // Everything the hardening needs is checked before the bucket is created, so a
+    // failure leaves no bucket behind.
+    if aws.bucket_exists(&args.name).await {
+        return Err(CliError::Input(format!(
+            "bucket `{}` already exists; use `bucketwarden remediate` to harden an existing bucket",
+            args.name
+        )));
+    }
+    let options = PlanOptions {
+        logging: logging_choice(&aws, &args.logging, &args.name).await?,
+        kms_key_arn: None,
+    };
+
     if args.write.dry_run {
         eprintln!(
             "dry run: would create {} in {region}, then apply the plan below to it",
@@ -89,10 +102,6 @@ pub async fn secure_bucket(args: SecureBucketArgs) -> Result<bool, CliError> {
         aws.collect_bucket(&args.name, &AccountFacts::Collect)
             .await?
     };
-    let options = PlanOptions {
-        logging: logging_choice(&aws, &args.logging, &args.name).await?,
-        kms_key_arn: None,
-    };
     let plan = remediate::plan(&snapshot, HARDENING, &options)?;
     run_plan(&aws, &plan, &args.write, config).await
 }
@@ -109,8 +118,12 @@ pub async fn encryption(args: EncryptionArgs) -> Result<bool, CliError> {
         .await?;
 
     let key = match (&args.kms_key_arn, args.create_key, &args.admin_role) {
-        (Some(key), _, _) => Some(key.clone()),
+        (Some(key), _, _) => {
+            check_key(&aws, key, &snapshot.region).await?;
+            Some(key.clone())
+        }
         (None, true, Some(admin_role)) => {
+            check_admin_role(admin_role, &snapshot.account_id)?;
             if args.write.dry_run {
                 Some(format!(
                     "arn:aws:kms:{}:{}:key/TO-BE-CREATED",
@@ -159,24 +172,49 @@ pub async fn rollback(args: RollbackArgs) -> Result<bool, CliError> {
             args.backup, backup.bucket, args.bucket
         )));
     }
-    let restored = match &backup.value {
-        Some(value) => serde_json::to_string(value)?,
-        None => "(absent: the setting is removed)".to_string(),
-    };
-    eprintln!(
-        "Restore {} of {} to the value backed up at {}:\n  {restored}",
-        backup.setting.call(),
-        backup.bucket,
-        backup.taken_at
-    );
-    if args.write.dry_run {
-        return Ok(false);
+    // The restored value is checked as a remediation's would be: a policy must be
+    // valid for this bucket and must not lock the owner out.
+    if let (Setting::BucketPolicy, Some(document)) = (&backup.setting, &backup.value) {
+        let owner = aws.account_id().await?;
+        bucketwarden_core::merge::validate_policy(document, &backup.bucket, &owner).map_err(
+            |error| {
+                CliError::Input(format!(
+                    "the backup `{}` cannot be restored: {error}",
+                    args.backup
+                ))
+            },
+        )?;
     }
     if backup.value.is_none() && !bucketwarden_aws::deletable(&backup.setting) {
         return Err(CliError::Input(format!(
             "the backup records {} as absent, and S3 cannot remove that setting",
             backup.setting.call()
         )));
+    }
+    let current = aws
+        .read_setting(&backup.bucket, &backup.setting)
+        .await
+        .map_err(aws_call("reading the current value"))?;
+    let show = |value: &Option<serde_json::Value>| match value {
+        Some(value) => serde_json::to_string(value).unwrap_or_default(),
+        None => "(absent)".to_string(),
+    };
+    let target_name = match &backup.setting {
+        Setting::TrailEventSelectors {
+            trail_arn,
+            home_region,
+        } => format!("trail {trail_arn} in {home_region}"),
+        _ => format!("bucket {}", backup.bucket),
+    };
+    eprintln!(
+        "Restore {} of {target_name} to the value backed up at {}:\n  now:      {}\n  restored: {}",
+        backup.setting.call(),
+        backup.taken_at,
+        render::clean(&show(&current)),
+        render::clean(&show(&backup.value)),
+    );
+    if args.write.dry_run {
+        return Ok(false);
     }
     confirm("Apply?", args.write.yes)?;
     let result = aws
@@ -263,6 +301,7 @@ async fn run_plan(
         backup: backup_target(write),
         config,
         dry_run: false,
+        stop_when_changed: true,
     };
     let applied = aws.apply_plan(plan, &options).await?;
     print_results(plan, &applied, write.format)?;
@@ -299,7 +338,7 @@ fn print_results(plan: &Plan, applied: &[AppliedStep], format: Format) -> Result
     write_text(&out)
 }
 
-fn backup_target(write: &WriteArgs) -> BackupTarget {
+pub(crate) fn backup_target(write: &WriteArgs) -> BackupTarget {
     BackupTarget {
         bucket: write.backup_bucket.clone(),
         directory: Some(write.backup_dir.clone()),
@@ -307,7 +346,7 @@ fn backup_target(write: &WriteArgs) -> BackupTarget {
 }
 
 /// Asks on the terminal; without one, only --yes lets the write go ahead.
-fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
+pub(crate) fn confirm(question: &str, yes: bool) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }
@@ -346,7 +385,11 @@ async fn logging_choice(
             let log_bucket_policy = aws
                 .read_setting(&log_bucket, &Setting::BucketPolicy)
                 .await
-                .map_err(aws_call("GetBucketPolicy on the log bucket"))?;
+                .map_err(|error| {
+                    CliError::Input(format!(
+                        "cannot use `{log_bucket}` as the log bucket: reading its policy failed ({error}); pass an existing bucket of this account to --log-bucket"
+                    ))
+                })?;
             Ok(Some(LoggingChoice::ServerAccess {
                 prefix: args
                     .log_prefix
@@ -398,6 +441,26 @@ fn new_bucket_snapshot(bucket: &str, account: &str, region: &str) -> bucketwarde
         "GetBucketLogging": {},
     });
     serde_json::from_value(document).unwrap_or_default()
+}
+
+pub(crate) async fn check_key(aws: &AwsContext, key: &str, region: &str) -> Result<(), CliError> {
+    aws.check_customer_key(key, region)
+        .await
+        .map_err(|problem| CliError::Input(format!("invalid --kms-key-arn `{key}`: {}", problem.0)))
+}
+
+/// Accepts only a role of the caller's account as the administrator of a new key.
+fn check_admin_role(role: &str, account: &str) -> Result<(), CliError> {
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    let valid = matches!(parts.as_slice(), ["arn", _, "iam", "", role_account, resource]
+        if *role_account == account && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty() && !name.contains('*')));
+    if valid {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "invalid --admin-role `{role}`: use the ARN of a role in account {account}, such as arn:aws:iam::{account}:role/key-admin"
+        )))
+    }
 }
 
 fn aws_call(context: &'static str) -> impl Fn(bucketwarden_core::snapshot::CallError) -> CliError {
