@@ -5,10 +5,11 @@
 EMULATOR_PYTHON ?= python3
 EMULATOR_VENV := .venv
 MOTO_VERSION := 5.2.5
-MOTO_EXTRAS := server,s3,s3control,sns,sqs,cloudtrail,guardduty,kms,sts
+MOTO_EXTRAS := server,s3,s3control,sns,sqs,cloudtrail,guardduty,kms,sts,ssm,secretsmanager,config
 
-# The stamp names the moto version, so changing MOTO_VERSION reinstalls.
-MOTO_STAMP := $(EMULATOR_VENV)/.stamp-moto-$(MOTO_VERSION)
+# The stamp names the moto version and extras, so changing either reinstalls.
+comma := ,
+MOTO_STAMP := $(EMULATOR_VENV)/.stamp-moto-$(MOTO_VERSION)-$(subst $(comma),-,$(MOTO_EXTRAS))
 
 .PHONY: venv
 venv: $(MOTO_STAMP)
