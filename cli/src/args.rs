@@ -41,6 +41,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Check credentials and, with --simulate, the permissions each workflow needs.
     Doctor(DoctorArgs),
+    /// Turn on GuardDuty S3 Protection and, on request, S3 data events, Config rules,
+    /// Access Analyzer and account Block Public Access, after showing the plan.
+    Monitoring(MonitoringArgs),
 }
 
 /// Options of every command that writes.
@@ -163,8 +166,8 @@ pub struct EncryptionArgs {
     #[arg(long, requires = "admin_role")]
     pub create_key: bool,
 
-    /// IAM role ARN that administers the created key.
-    #[arg(long, value_name = "ARN")]
+    /// IAM role ARN that administers the created key (a role of this account).
+    #[arg(long, value_name = "ARN", requires = "create_key")]
     pub admin_role: Option<String>,
 
     #[command(flatten)]
@@ -186,6 +189,58 @@ pub struct RollbackArgs {
     /// Backup file, object key in the backup bucket, or s3://BUCKET/KEY URI.
     #[arg(long, value_name = "KEY")]
     pub backup: String,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The set of AWS managed Config rules that `monitoring --config-rules` adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConfigRuleSet {
+    /// Public read, TLS-only requests, versioning and server access logging.
+    Core,
+    /// The core rules plus public write, account Block Public Access, replication and
+    /// CloudTrail S3 data events.
+    #[value(name = "core+optional")]
+    CoreOptional,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitoringArgs {
+    /// Bucket whose object data events the trail records (with --cloudtrail-data-events);
+    /// repeat for several.
+    #[arg(
+        long = "bucket",
+        value_name = "NAME",
+        requires = "cloudtrail_data_events"
+    )]
+    pub buckets: Vec<String>,
+
+    /// Add the AWS managed Config rules for S3 in the region. The region needs a
+    /// configuration recorder that is recording.
+    #[arg(long, value_enum, value_name = "SET")]
+    pub config_rules: Option<ConfigRuleSet>,
+
+    /// Record the object data events of each --bucket on the trail named by --trail.
+    #[arg(long, requires_all = ["trail", "buckets"])]
+    pub cloudtrail_data_events: bool,
+
+    /// Trail name or ARN for --cloudtrail-data-events; its selectors are written in its home region.
+    #[arg(long, value_name = "TRAIL", requires = "cloudtrail_data_events")]
+    pub trail: Option<String>,
+
+    /// Create an IAM Access Analyzer for the account (named bucketwarden) when the
+    /// region has no external-access analyzer.
+    #[arg(long)]
+    pub access_analyzer: bool,
+
+    /// Turn on all four account-level Block Public Access settings, after listing the
+    /// buckets that are public today.
+    #[arg(long)]
+    pub account_block_public_access: bool,
 
     #[command(flatten)]
     pub write: WriteArgs,

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod err;
+mod monitoring;
 mod output;
 mod simulate;
 mod workflows;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
             Command::Encryption(args) => workflows::encryption(args).await,
             Command::Rollback(args) => workflows::rollback(args).await,
             Command::Doctor(args) => workflows::doctor(args).await,
+            Command::Monitoring(args) => monitoring::monitoring(args).await,
         }
     });
     match result {

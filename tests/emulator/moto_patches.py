@@ -17,6 +17,8 @@ from moto.s3.exceptions import (
 )
 from moto.s3.responses import S3Response
 
+import monitoring_patches
+
 ABAC_STATUSES = ("Enabled", "Disabled")
 
 
@@ -172,3 +174,4 @@ def apply_all() -> None:
     return_blocked_encryption_types()
     add_bucket_abac()
     mark_aws_managed_keys()
+    monitoring_patches.apply_all()

@@ -110,7 +110,26 @@ impl AwsContext {
             .setting
             .same_value(current.as_ref(), step.before.as_ref())
         {
-            if options.stop_when_changed {
+            info!(bucket = %step.bucket, call = step.call(), "setting changed since planning; planning the step again");
+            let recomputed = step
+                .change
+                .apply(current.as_ref(), &step.after, &step.bucket, owner)
+                .map_err(|error| CallError::new("PlanInvalid", error.to_string()))?;
+            let Some(after) = recomputed else {
+                step.before = current;
+                return Ok(AppliedStep {
+                    step,
+                    backups: Vec::new(),
+                    written: false,
+                    verified: false,
+                    note: Some("already as required".to_string()),
+                });
+            };
+            // A person who approved the plan approved `after`; a different value needs
+            // their review again.
+            if options.stop_when_changed
+                && !step.setting.same_value(Some(&after), Some(&step.after))
+            {
                 return Ok(AppliedStep {
                     step,
                     backups: Vec::new(),
@@ -122,24 +141,8 @@ impl AwsContext {
                     ),
                 });
             }
-            info!(bucket = %step.bucket, call = step.call(), "setting changed since planning; planning the step again");
-            let recomputed = step
-                .change
-                .apply(current.as_ref(), &step.after, &step.bucket, owner)
-                .map_err(|error| CallError::new("PlanInvalid", error.to_string()))?;
             step.before = current.clone();
-            match recomputed {
-                Some(after) => step.after = after,
-                None => {
-                    return Ok(AppliedStep {
-                        step,
-                        backups: Vec::new(),
-                        written: false,
-                        verified: false,
-                        note: Some("already as required".to_string()),
-                    });
-                }
-            }
+            step.after = after;
         }
         if options.dry_run {
             return Ok(AppliedStep {

@@ -54,8 +54,22 @@ pub const ROLLBACK: &[&str] = &[
     "s3:PutBucketOwnershipControls",
 ];
 
+/// Calls of `monitoring`: GuardDuty, CloudTrail data events, AWS Config rules, an
+/// Access Analyzer and account Block Public Access.
+pub const MONITORING: &[&str] = &[
+    "guardduty:CreateDetector",
+    "guardduty:UpdateDetector",
+    "cloudtrail:PutEventSelectors",
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+    "config:DescribeConfigRules",
+    "config:PutConfigRule",
+    "access-analyzer:CreateAnalyzer",
+    "s3:PutAccountPublicAccessBlock",
+];
+
 /// The actions of a workflow by name: `audit`, `remediate`, `secure-bucket`,
-/// `encryption` or `rollback`.
+/// `encryption`, `rollback` or `monitoring`.
 pub fn for_workflow(workflow: &str) -> Option<Vec<&'static str>> {
     let mut actions: Vec<&'static str> = AUDIT.to_vec();
     match workflow {
@@ -69,6 +83,7 @@ pub fn for_workflow(workflow: &str) -> Option<Vec<&'static str>> {
             actions.extend(REMEDIATE);
             actions.extend(ROLLBACK);
         }
+        "monitoring" => actions.extend(MONITORING),
         _ => return None,
     }
     actions.sort_unstable();

@@ -51,6 +51,9 @@ impl Setting {
     pub fn same_value(&self, a: Option<&Value>, b: Option<&Value>) -> bool {
         match self {
             Setting::Encryption => normalised_encryption(a) == normalised_encryption(b),
+            Setting::TrailEventSelectors { .. } => {
+                normalised_selectors(a) == normalised_selectors(b)
+            }
             _ => a == b,
         }
     }
@@ -84,6 +87,32 @@ impl Setting {
             Setting::TrailEventSelectors { .. } => "trail-event-selectors",
         }
     }
+}
+
+/// GetEventSelectors adds the trail ARN and empty lists that a written value lacks.
+fn normalised_selectors(value: Option<&Value>) -> Option<EventSelectors> {
+    let mut selectors: EventSelectors = serde_json::from_value(value?.clone()).ok()?;
+    selectors.trail_arn = None;
+    if selectors
+        .event_selectors
+        .as_ref()
+        .is_some_and(Vec::is_empty)
+    {
+        selectors.event_selectors = None;
+    }
+    if selectors
+        .advanced_event_selectors
+        .as_ref()
+        .is_some_and(Vec::is_empty)
+    {
+        selectors.advanced_event_selectors = None;
+    }
+    for selector in selectors.event_selectors.iter_mut().flatten() {
+        selector
+            .extra
+            .retain(|_, value| !value.as_array().is_some_and(Vec::is_empty));
+    }
+    Some(selectors)
 }
 
 fn normalised_encryption(value: Option<&Value>) -> Option<BucketEncryption> {

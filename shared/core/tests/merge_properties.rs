@@ -213,7 +213,7 @@ fn named_by_edits(statement: &Value, edits: &[PolicyEdit]) -> bool {
 
 /// Checks that `result` is the original statements, minus some that the edits name,
 /// in their original order, followed by some of the added statements in the order
-/// they were added.
+/// they were added (their Sids made unique).
 fn check_preserved(original: &[Value], result: &[Value], edits: &[PolicyEdit]) {
     let mut position = 0;
     for statement in original {
@@ -233,10 +233,18 @@ fn check_preserved(original: &[Value], result: &[Value], edits: &[PolicyEdit]) {
             _ => None,
         })
         .collect();
+    // An added statement whose Sid is already taken gets a numeric suffix.
+    let without_sid = |statement: &Value| {
+        let mut copy = statement.clone();
+        if let Some(object) = copy.as_object_mut() {
+            object.remove("Sid");
+        }
+        copy
+    };
     let mut remaining = added.iter();
     for statement in &result[position..] {
         assert!(
-            remaining.any(|added| *added == statement),
+            remaining.any(|added| without_sid(added) == without_sid(statement)),
             "statement {statement} is neither an original nor an added one, or is out of order; result {result:?}"
         );
     }
