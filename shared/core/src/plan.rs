@@ -58,7 +58,7 @@ impl Setting {
         }
     }
 
-    /// The write call that applies this setting.
+    /// Returns the write call that applies this setting.
     pub fn call(&self) -> &'static str {
         match self {
             Setting::BucketPolicy => "PutBucketPolicy",
@@ -73,7 +73,7 @@ impl Setting {
         }
     }
 
-    /// The folder name of the setting in backup keys (`backups/BUCKET/SETTING/...`).
+    /// Returns the folder name of the setting in backup keys (`backups/BUCKET/SETTING/...`).
     pub fn backup_name(&self) -> &'static str {
         match self {
             Setting::BucketPolicy => "policy",
@@ -125,8 +125,8 @@ fn normalised_encryption(value: Option<&Value>) -> Option<BucketEncryption> {
     Some(encryption)
 }
 
-/// How a step turns the current value into the new one. Kept with the step so that
-/// the new value can be computed again from a value that changed since planning.
+/// The rule that turns the current value into the new one. It is kept with the step
+/// so that the new value can be computed again from a value that changed since planning.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
@@ -246,7 +246,7 @@ pub struct Step {
     pub after: Value,
     /// The controls this step is meant to fix, re-evaluated after the write.
     pub controls: Vec<String>,
-    /// Why the step is needed, in one sentence.
+    /// The reason for the step, in one sentence.
     pub reason: String,
 }
 
@@ -326,14 +326,14 @@ fn compact(value: &Value) -> String {
 pub struct AppliedStep {
     #[serde(flatten)]
     pub step: Step,
-    /// Where the `before` value was backed up (an S3 URI or a file path).
+    /// The locations of the backups of the `before` value (S3 URIs or file paths).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backups: Vec<String>,
     /// Whether the write was made. False in dry-run mode and when nothing was to change.
     pub written: bool,
     /// Whether the read-back re-evaluation of the step's controls passed.
     pub verified: bool,
-    /// Why the step was not written or not verified, when it was not.
+    /// The reason the step was not written or not verified, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -351,7 +351,7 @@ pub struct Backup {
 }
 
 impl Backup {
-    /// The object key or relative path of the backup: `backups/BUCKET/SETTING/STAMP.json`,
+    /// Returns the object key or relative path of the backup: `backups/BUCKET/SETTING/STAMP.json`,
     /// where STAMP is the compact form of `taken_at`.
     pub fn key(&self) -> String {
         let stamp: String = self

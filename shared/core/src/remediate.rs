@@ -33,7 +33,7 @@ pub const REMEDIABLE: &[&str] = &[
 /// The target name of attribute-based access control, which no control checks.
 pub const ABAC: &str = "abac";
 
-/// What new-bucket hardening sets: versioning, SSE-S3 with bucket keys and SSE-C
+/// The targets of new-bucket hardening: versioning, SSE-S3 with bucket keys and SSE-C
 /// blocked, logging, the TLS statement and ABAC. Block Public Access and object
 /// ownership stay as S3 sets them on new buckets.
 pub const HARDENING: &[&str] = &[
@@ -46,7 +46,7 @@ pub const HARDENING: &[&str] = &[
     ABAC,
 ];
 
-/// How the bucket's object access is to be logged.
+/// The way the bucket's object access is to be logged.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum LoggingChoice {
@@ -362,7 +362,7 @@ fn push(
     Ok(())
 }
 
-/// The current value of a read as JSON, `None` when absent, or an error when unreadable.
+/// Returns the current value of a read as JSON, `None` when absent, or an error when unreadable.
 fn current<T: Serialize>(
     read: &Option<Read<T>>,
     call: &'static str,
@@ -388,7 +388,7 @@ fn current<T: Serialize>(
     }
 }
 
-/// The current policy document, parsed from the text S3 returned.
+/// Returns the current policy document, parsed from the text S3 returned.
 fn current_policy(snapshot: &Snapshot) -> Result<Option<Value>, PlanError> {
     let Some(value) = current(&snapshot.get_bucket_policy, "GetBucketPolicy")? else {
         return Ok(None);
@@ -454,7 +454,7 @@ fn has_encryption_rule(snapshot: &Snapshot) -> Result<bool, PlanError> {
         }))
 }
 
-/// The suffix of names in the account's regional namespace: `-ACCOUNT-REGION-an`.
+/// Returns the suffix of names in the account's regional namespace: `-ACCOUNT-REGION-an`.
 pub fn namespace_suffix(account_id: &str, region: &str) -> String {
     format!("-{account_id}-{region}-an")
 }

@@ -44,7 +44,7 @@ impl Outcome {
         }
     }
 
-    /// How much a finding of this outcome weighs when ranking findings of equal severity.
+    /// Returns the weight of a finding of this outcome when ranking findings of equal severity.
     pub fn rank(self) -> u8 {
         match self {
             Outcome::Fail => 3,
@@ -120,13 +120,13 @@ pub struct ControlResult {
     pub outcome: Outcome,
     pub reason: String,
     pub evidence: Map<String, Value>,
-    /// Where the exemption came from, when the finding is exempt.
+    /// The source of the exemption, when the finding is exempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exempt: Option<String>,
 }
 
 impl ControlResult {
-    /// A finding that counts: not exempt.
+    /// Returns whether this is a finding that counts: not exempt.
     pub fn is_active_finding(&self) -> bool {
         self.outcome.is_finding() && self.exempt.is_none()
     }
@@ -205,7 +205,7 @@ impl BucketReport {
         self.results.iter().find(|result| result.id == id)
     }
 
-    /// The active findings, most severe first (FAIL before ERROR before NOT_CONFIGURED).
+    /// Returns the active findings, most severe first (FAIL before ERROR before NOT_CONFIGURED).
     pub fn findings(&self) -> Vec<&ControlResult> {
         let mut findings: Vec<&ControlResult> = self
             .results
@@ -220,12 +220,12 @@ impl BucketReport {
         findings
     }
 
-    /// The most severe active finding, if any.
+    /// Returns the most severe active finding, if any.
     pub fn worst(&self) -> Option<&ControlResult> {
         self.findings().into_iter().next()
     }
 
-    /// Whether an active finding is at or above `threshold`.
+    /// Returns whether an active finding is at or above `threshold`.
     pub fn has_finding_at_or_above(&self, threshold: Severity) -> bool {
         self.results
             .iter()

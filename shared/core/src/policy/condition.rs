@@ -111,10 +111,10 @@ fn cidr_is_fixed(value: &str) -> bool {
     }
 }
 
-/// What one condition of an Allow does to a caller from the internet.
+/// The effect of one condition of an Allow on a caller from the internet.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AllowEffect {
-    /// The condition confines the grant to fixed callers; the text says to whom.
+    /// The condition confines the grant to fixed callers, described by the text.
     Pins(String),
     /// The condition leaves the grant open to the internet.
     Open,
@@ -157,7 +157,7 @@ pub fn allow_effect(condition: &Condition) -> AllowEffect {
     AllowEffect::Open
 }
 
-/// What one condition of a Deny does to callers from the internet.
+/// The effect of one condition of a Deny on callers from the internet.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DenyEffect {
     /// True for every caller except those the text describes, who escape the Deny.
@@ -212,7 +212,7 @@ fn describe(condition: &Condition) -> String {
     }
 }
 
-/// Whether a condition is the `aws:SecureTransport` = false test of a TLS Deny.
+/// Returns whether a condition is the `aws:SecureTransport` = false test of a TLS Deny.
 pub fn is_plain_http_test(condition: &Condition) -> bool {
     condition.operator.base == OperatorBase::Bool
         && condition.operator.qualifier == SetQualifier::None
