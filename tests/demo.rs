@@ -6,9 +6,7 @@
 //! queue subscribed to the topic received. The emulator stops when the demo ends.
 
 use aws_sdk_s3::types::{
-    BucketCannedAcl, BucketLoggingStatus, BucketVersioningStatus, DeleteMarkerReplication,
-    DeleteMarkerReplicationStatus, Destination, LoggingEnabled, ObjectOwnership,
-    ReplicationConfiguration, ReplicationRule, ReplicationRuleFilter, ReplicationRuleStatus,
+    BucketCannedAcl, BucketLoggingStatus, BucketVersioningStatus, LoggingEnabled, ObjectOwnership,
     ServerSideEncryption, VersioningConfiguration,
 };
 use bucket_event::settings::ENV_TOPIC_ARN;
@@ -16,7 +14,9 @@ use bucket_event::{Handler, Response, Settings};
 use bucketwarden_aws::{AwsContext, ClientOptions};
 use bucketwarden_core::BucketReport;
 use bucketwarden_core::render;
-use bucketwarden_tests::matrix::{all_blocked, encryption, ownership, tls_policy};
+use bucketwarden_tests::matrix::{
+    all_blocked, encryption, ownership, replicate_everything, tls_policy,
+};
 use bucketwarden_tests::topic::{ReportTopic, sample_event};
 use bucketwarden_tests::{ACCOUNT_ID, Emulator};
 
@@ -471,31 +471,4 @@ async fn customer_managed_key(emulator: &Emulator) -> String {
         .key_metadata
         .and_then(|metadata| metadata.arn)
         .expect("key ARN")
-}
-
-fn replicate_everything(bucket: &str) -> ReplicationConfiguration {
-    ReplicationConfiguration::builder()
-        .role(format!("arn:aws:iam::{ACCOUNT_ID}:role/replication"))
-        .rules(
-            ReplicationRule::builder()
-                .id("everything")
-                .status(ReplicationRuleStatus::Enabled)
-                .priority(1)
-                .filter(ReplicationRuleFilter::builder().prefix("").build())
-                .delete_marker_replication(
-                    DeleteMarkerReplication::builder()
-                        .status(DeleteMarkerReplicationStatus::Disabled)
-                        .build(),
-                )
-                .destination(
-                    Destination::builder()
-                        .bucket(format!("arn:aws:s3:::{bucket}-replica"))
-                        .build()
-                        .expect("destination"),
-                )
-                .build()
-                .expect("replication rule"),
-        )
-        .build()
-        .expect("replication configuration")
 }

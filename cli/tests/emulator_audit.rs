@@ -13,33 +13,12 @@
 use bucketwarden_tests::matrix::{self, REGION};
 use bucketwarden_tests::{Emulator, Fault};
 use serde_json::Value;
-use tokio::process::Command;
 
 /// Runs the CLI against the emulator with test credentials and no profile lookups.
 async fn run_cli(emulator: &Emulator, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bucketwarden"))
-        .args(args)
-        .args([
-            "--endpoint-url",
-            &emulator.endpoint_url(),
-            "--region",
-            REGION,
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .await
-        .expect("run bucketwarden");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).to_string(),
-        String::from_utf8_lossy(&output.stderr).to_string(),
-    )
+    let output =
+        bucketwarden_tests::cli::run(env!("CARGO_BIN_EXE_bucketwarden"), emulator, args).await;
+    (output.code, output.stdout, output.stderr)
 }
 
 async fn audit_all(emulator: &Emulator) -> (i32, Value) {

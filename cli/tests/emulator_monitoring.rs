@@ -18,7 +18,6 @@ use aws_sdk_guardduty::types::{DetectorFeature, DetectorFeatureConfiguration, Fe
 use bucketwarden_tests::matrix::REGION;
 use bucketwarden_tests::{ACCOUNT_ID, Emulator, RecordedRequest};
 use serde_json::Value;
-use tokio::process::Command;
 
 /// The home region of the trail in the cross-region test; the CLI's region is REGION.
 const OTHER_REGION: &str = "eu-west-1";
@@ -31,29 +30,9 @@ const CORE_RULE_SOURCES: [&str; 4] = [
 ];
 
 async fn run_cli(emulator: &Emulator, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bucketwarden"))
-        .args(args)
-        .args([
-            "--endpoint-url",
-            &emulator.endpoint_url(),
-            "--region",
-            REGION,
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .await
-        .expect("run bucketwarden");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).to_string(),
-        String::from_utf8_lossy(&output.stderr).to_string(),
-    )
+    let output =
+        bucketwarden_tests::cli::run(env!("CARGO_BIN_EXE_bucketwarden"), emulator, args).await;
+    (output.code, output.stdout, output.stderr)
 }
 
 fn backup_dir(name: &str) -> String {

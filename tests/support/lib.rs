@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+pub mod cli;
 pub mod matrix;
 pub mod topic;
 

@@ -304,32 +304,7 @@ pub async fn set_up_phase_one(emulator: &Emulator) {
         .expect("logging");
     s3.put_bucket_replication()
         .bucket(GOOD)
-        .replication_configuration(
-            ReplicationConfiguration::builder()
-                .role(format!("arn:aws:iam::{ACCOUNT_ID}:role/replication"))
-                .rules(
-                    ReplicationRule::builder()
-                        .id("everything")
-                        .status(ReplicationRuleStatus::Enabled)
-                        .priority(1)
-                        .filter(ReplicationRuleFilter::builder().prefix("").build())
-                        .delete_marker_replication(
-                            aws_sdk_s3::types::DeleteMarkerReplication::builder()
-                                .status(aws_sdk_s3::types::DeleteMarkerReplicationStatus::Disabled)
-                                .build(),
-                        )
-                        .destination(
-                            Destination::builder()
-                                .bucket("arn:aws:s3:::replica-111122223333-us-west-2-an")
-                                .build()
-                                .expect("destination"),
-                        )
-                        .build()
-                        .expect("replication rule"),
-                )
-                .build()
-                .expect("replication"),
-        )
+        .replication_configuration(replicate_everything(GOOD))
         .send()
         .await
         .expect("replication");
@@ -482,6 +457,34 @@ pub async fn set_up_phase_two(emulator: &Emulator) {
         .send()
         .await
         .expect("start logging");
+}
+
+/// A replication configuration that copies every object to `BUCKET-replica`.
+pub fn replicate_everything(bucket: &str) -> ReplicationConfiguration {
+    ReplicationConfiguration::builder()
+        .role(format!("arn:aws:iam::{ACCOUNT_ID}:role/replication"))
+        .rules(
+            ReplicationRule::builder()
+                .id("everything")
+                .status(ReplicationRuleStatus::Enabled)
+                .priority(1)
+                .filter(ReplicationRuleFilter::builder().prefix("").build())
+                .delete_marker_replication(
+                    aws_sdk_s3::types::DeleteMarkerReplication::builder()
+                        .status(aws_sdk_s3::types::DeleteMarkerReplicationStatus::Disabled)
+                        .build(),
+                )
+                .destination(
+                    Destination::builder()
+                        .bucket(format!("arn:aws:s3:::{bucket}-replica"))
+                        .build()
+                        .expect("destination"),
+                )
+                .build()
+                .expect("replication rule"),
+        )
+        .build()
+        .expect("replication configuration")
 }
 
 /// Creates a bucket in another region from a client of that region.
