@@ -70,7 +70,7 @@ pub struct WriteArgs {
     pub format: Format,
 }
 
-/// How object access is logged.
+/// The way object access is logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LoggingOption {
     /// Server access logging to a log bucket (--log-bucket).

@@ -1,7 +1,7 @@
 //! The `bucketwarden` command.
 //!
 //! Exit codes: 0 when no finding (not exempt) reaches `--fail-on`, 1 when one does,
-//! 2 when the tool could not run (bad input, no credentials, no AWS answer).
+//! 2 when the tool could not run (bad input, no credentials, no response from AWS).
 
 mod args;
 mod commands;
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its sources, for errors whose Display does not repeat the source.
+/// Joins the error and its sources, for errors whose Display does not repeat the source.
 fn error_chain(error: &err::CliError) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);

@@ -426,8 +426,8 @@ async fn logging_choice(
     }
 }
 
-/// What a bucket that does not exist yet looks like to the planner: every setting at
-/// S3's defaults for new buckets.
+/// Builds the snapshot the planner sees for a bucket that does not exist yet: every
+/// setting at S3's defaults for new buckets.
 fn new_bucket_snapshot(bucket: &str, account: &str, region: &str) -> bucketwarden_core::Snapshot {
     let document = json!({
         "Bucket": bucket,

@@ -12,7 +12,7 @@ use crate::message;
 use crate::remediation::{self, RateLimiter};
 use crate::settings::Settings;
 
-/// What one invocation did; the function's return value.
+/// The result of one invocation, returned by the function.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Response {

@@ -22,13 +22,13 @@ pub const ENV_MODES: &str = "BUCKETWARDEN_MODES";
 pub const ENV_BACKUP_BUCKET: &str = "BUCKETWARDEN_BACKUP_BUCKET";
 /// `server-access:LOG_BUCKET[/PREFIX]` or `cloudtrail:TRAIL`, for access-logging fixes.
 pub const ENV_LOGGING: &str = "BUCKETWARDEN_LOGGING";
-/// The least time between two remediations of one bucket, in seconds.
+/// The minimum time between two remediations of one bucket, in seconds.
 pub const ENV_MIN_SECONDS_BETWEEN_REMEDIATIONS: &str =
     "BUCKETWARDEN_MIN_SECONDS_BETWEEN_REMEDIATIONS";
 
 const DEFAULT_MIN_SECONDS_BETWEEN_REMEDIATIONS: u64 = 60;
 
-/// What the function does about a control's findings.
+/// The action the function takes on a control's findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Report the finding only (the default).
@@ -39,7 +39,7 @@ pub enum Mode {
     Remediate,
 }
 
-/// Where access-logging fixes send the logs.
+/// The destination of the logs that access-logging fixes turn on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoggingSetting {
     ServerAccess {

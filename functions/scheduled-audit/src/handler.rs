@@ -20,7 +20,7 @@ use crate::trigger::{self, Continuation, ContinuationMessage, Trigger};
 /// SNS accepts messages up to 256 KiB; the rest of that is left for attributes.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 - 4 * 1024;
 
-/// What one invocation did; the function's return value.
+/// The result of one invocation, returned by the function.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Response {
@@ -253,7 +253,7 @@ impl Handler {
     }
 }
 
-/// The email text, followed by the JSON report when it fits in one SNS message.
+/// Builds the email text, followed by the JSON report when it fits in one SNS message.
 fn summary_message(report: &AccountReport, location: &str, bucket_lines: usize) -> String {
     let text = render::account_email_body(report, Some(location), bucket_lines);
     let json = serde_json::to_string(report).unwrap_or_default();

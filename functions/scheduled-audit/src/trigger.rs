@@ -1,4 +1,4 @@
-//! What started an invocation: the schedule, or a continuation of a run that did
+//! The trigger of an invocation: the schedule, or a continuation of a run that did
 //! not finish in its previous invocation.
 
 use serde::{Deserialize, Serialize};

@@ -85,9 +85,7 @@ impl AwsContext {
         let arn = output
             .key_metadata
             .and_then(|metadata| metadata.arn)
-            .ok_or_else(|| {
-                CallError::new("ResponseError", "CreateKey answered without a key ARN")
-            })?;
+            .ok_or_else(|| CallError::new("ResponseError", "CreateKey returned no key ARN"))?;
         info!(region, call = "CreateKey", key = %arn, "customer managed key created");
         Ok(arn)
     }
@@ -122,7 +120,7 @@ impl AwsContext {
     }
 }
 
-/// The least-privilege key policy of [`AwsContext::create_s3_key`].
+/// Builds the least-privilege key policy of [`AwsContext::create_s3_key`].
 pub fn key_policy(region: &str, account: &str, admin_role: &str) -> serde_json::Value {
     json!({
         "Version": "2012-10-17",
@@ -154,7 +152,7 @@ pub fn key_policy(region: &str, account: &str, admin_role: &str) -> serde_json::
     })
 }
 
-/// What `check_customer_key` found wrong with a key.
+/// The problem `check_customer_key` found with a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyProblem(pub String);
 

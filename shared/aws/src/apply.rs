@@ -18,8 +18,8 @@ use crate::collect::AccountFacts;
 use crate::context::AwsContext;
 use crate::err::{Error, call_error};
 
-/// Where backups go. The functions write to an S3 bucket; the CLI to a local folder
-/// as well.
+/// The destinations of backups. The functions write to an S3 bucket, and the CLI to a
+/// local folder as well.
 #[derive(Clone, Debug, Default)]
 pub struct BackupTarget {
     /// An S3 bucket for `backups/BUCKET/SETTING/STAMP.json` objects.
@@ -46,7 +46,7 @@ pub struct ApplyOptions {
     pub stop_when_changed: bool,
 }
 
-/// The current time in ISO 8601 (UTC, with milliseconds when not zero).
+/// Returns the current time in ISO 8601 (UTC, with milliseconds when not zero).
 pub fn now_iso() -> String {
     DateTime::from(SystemTime::now())
         .fmt(Format::DateTime)
@@ -422,7 +422,7 @@ fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// Whether a setting can be restored to "absent" (S3 has a delete call for it).
+/// Returns whether a setting can be restored to "absent" (S3 has a delete call for it).
 pub fn deletable(setting: &Setting) -> bool {
     matches!(
         setting,

@@ -15,7 +15,7 @@ use crate::context::AwsContext;
 use crate::convert::{account as convert_account, bucket as convert};
 use crate::err::call_error;
 
-/// A setting value that does not have the shape its write call needs.
+/// Builds the error for a setting value that does not have the shape its write call needs.
 fn invalid(call: &str, reason: impl std::fmt::Display) -> CallError {
     CallError::new("InvalidPlanValue", format!("{call}: {reason}"))
 }
@@ -353,7 +353,7 @@ impl AwsContext {
         }
     }
 
-    /// The bucket's region for writes; a failed lookup stops the write.
+    /// Returns the bucket's region for writes; a failed lookup stops the write.
     async fn region_for_write(&self, bucket: &str) -> Result<String, CallError> {
         self.bucket_region(bucket)
             .await
@@ -466,7 +466,7 @@ fn access_control_policy(acl: &BucketAcl) -> Result<s3::AccessControlPolicy, Cal
     Ok(policy.build())
 }
 
-/// The `ExcludeManagementEventSources` the snapshot types keep among unmodelled fields.
+/// Returns the `ExcludeManagementEventSources` that the snapshot types keep among unmodelled fields.
 fn excluded_sources(selector: &EventSelector) -> Option<Vec<String>> {
     let sources = selector
         .extra
