@@ -148,9 +148,7 @@ impl FakeSlack {
                 let reply = script.get(index).cloned().unwrap_or_else(|| then.clone());
                 let recorded = Arc::clone(&recorded);
                 tokio::spawn(async move {
-                    if let Some(request) = serve(stream, &reply).await {
-                        recorded.lock().unwrap().push(request);
-                    }
+                    serve(stream, &reply, &recorded).await;
                 });
             }
         });
@@ -179,8 +177,14 @@ impl Drop for FakeSlack {
     }
 }
 
-/// Reads one request from `stream`, sends `reply` and closes the connection.
-async fn serve(mut stream: TcpStream, reply: &Reply) -> Option<CapturedRequest> {
+/// Reads one request from `stream`, records it, sends `reply` and closes the
+/// connection. The request is recorded before the reply is sent, so a client that
+/// has its answer always finds its request recorded.
+async fn serve(
+    mut stream: TcpStream,
+    reply: &Reply,
+    recorded: &Mutex<Vec<CapturedRequest>>,
+) -> Option<()> {
     let mut data = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -217,6 +221,13 @@ async fn serve(mut stream: TcpStream, reply: &Reply) -> Option<CapturedRequest> 
         body.extend_from_slice(&chunk[..read]);
     }
 
+    recorded.lock().unwrap().push(CapturedRequest {
+        method,
+        path,
+        content_type,
+        body,
+    });
+
     let mut response = format!(
         "HTTP/1.1 {} Scripted\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n",
         reply.status,
@@ -229,12 +240,7 @@ async fn serve(mut stream: TcpStream, reply: &Reply) -> Option<CapturedRequest> 
     response.push_str(reply.body);
     stream.write_all(response.as_bytes()).await.ok()?;
     stream.shutdown().await.ok()?;
-    Some(CapturedRequest {
-        method,
-        path,
-        content_type,
-        body,
-    })
+    Some(())
 }
 
 // ---- Helpers ---------------------------------------------------------------
