@@ -257,3 +257,53 @@ async fn deleted_bucket_is_skipped() {
         other => panic!("expected a skip, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_publish_keeps_report() {
+    let emulator = Emulator::start().await;
+    let topic = ReportTopic::create(&emulator, "reports").await;
+    emulator.create_bucket("demo-public-policy", REGION).await;
+    emulator
+        .create_bucket("reports-111122223333-us-east-1-an", REGION)
+        .await;
+    let config = emulator.sdk_config(REGION);
+    let aws = AwsContext::new(
+        &config,
+        ClientOptions::default().endpoint_url(emulator.endpoint_url()),
+    )
+    .expect("aws context");
+    let topic_arn = topic.topic_arn.clone();
+    let settings = Settings::from_lookup(|name| match name {
+        ENV_TOPIC_ARN => Some(topic_arn.clone()),
+        bucket_event::settings::ENV_REPORT_BUCKET => {
+            Some("reports-111122223333-us-east-1-an".to_string())
+        }
+        _ => None,
+    })
+    .expect("settings");
+    let handler = Handler::new(aws, settings);
+    emulator
+        .add_fault(
+            &bucketwarden_tests::Fault::s3(500, "InternalError", "SNS is down")
+                .service(Some("sns"))
+                .action("Publish"),
+        )
+        .await;
+
+    let error = handler
+        .handle(sample_event("put-bucket-policy.json", None))
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "AwsCallFailed");
+    assert!(error.to_string().contains("the report was kept at s3://reports-111122223333-us-east-1-an/unpublished/demo-public-policy/"), "{error}");
+    let listed = emulator
+        .s3_client(REGION)
+        .list_objects_v2()
+        .bucket("reports-111122223333-us-east-1-an")
+        .prefix("unpublished/demo-public-policy/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.contents().len(), 1);
+    assert!(topic.drain().await.is_empty());
+}

@@ -4,7 +4,7 @@ use bucketwarden_aws::{AccountFacts, AwsContext, Error as AwsError};
 use bucketwarden_core::evaluate;
 use serde::Serialize;
 use serde_json::Value;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::err::HandlerError;
 use crate::event::{Disposition, EventFilter, classify};
@@ -37,6 +37,42 @@ pub struct Handler {
 }
 
 impl Handler {
+    /// Stores a report that could not be published in the report bucket, when one is
+    /// set, and returns its location.
+    async fn keep_unpublished(&self, report: &bucketwarden_core::BucketReport) -> Option<String> {
+        let bucket = self.settings.report_bucket.as_deref()?;
+        let key = format!(
+            "unpublished/{}/{}.json",
+            report.bucket,
+            bucketwarden_aws::now_iso().replace(':', "")
+        );
+        let body = serde_json::to_vec(report).ok()?;
+        let region = self
+            .aws
+            .bucket_region(bucket)
+            .await
+            .unwrap_or_else(|_| self.aws.clients().default_region().to_owned());
+        let stored = self
+            .aws
+            .clients()
+            .s3(&region)
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await;
+        match stored {
+            Ok(_) => Some(format!("s3://{bucket}/{key}")),
+            Err(failure) => {
+                error!(bucket = %report.bucket, report_bucket = bucket, error = %bucketwarden_aws::call_error(&failure),
+                    "keeping the unpublished report failed");
+                None
+            }
+        }
+    }
+
     pub fn new(aws: AwsContext, settings: Settings) -> Self {
         Self {
             aws,
@@ -129,7 +165,7 @@ impl Handler {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let message_id = self
+        let message_id = match self
             .aws
             .publish(
                 &self.settings.topic_arn,
@@ -138,10 +174,24 @@ impl Handler {
                 &attributes,
             )
             .await
-            .map_err(|source| HandlerError::Aws {
-                context: format!("cannot publish the report for `{}`", event.bucket),
-                source,
-            })?;
+        {
+            Ok(message_id) => message_id,
+            Err(source) => {
+                // The SDK has retried already. The report is kept so it is not lost, and
+                // the error makes Lambda retry the event (then the dead-letter queue).
+                let kept = self.keep_unpublished(&report).await;
+                error!(bucket = %event.bucket, error = %source, kept = ?kept, "publishing the report failed");
+                return Err(HandlerError::Aws {
+                    context: format!(
+                        "cannot publish the report for `{}`{}",
+                        event.bucket,
+                        kept.map(|location| format!("; the report was kept at {location}"))
+                            .unwrap_or_default()
+                    ),
+                    source,
+                });
+            }
+        };
         let worst = report
             .worst()
             .map(|finding| format!("{} {}", finding.outcome, finding.severity));

@@ -20,6 +20,8 @@ pub const ENV_OWN_ROLE_NAME: &str = "BUCKETWARDEN_OWN_ROLE_NAME";
 pub const ENV_MODES: &str = "BUCKETWARDEN_MODES";
 /// S3 bucket for backups of every value a remediation replaces.
 pub const ENV_BACKUP_BUCKET: &str = "BUCKETWARDEN_BACKUP_BUCKET";
+/// Bucket that keeps reports SNS did not accept (`unpublished/BUCKET/TIME.json`).
+pub const ENV_REPORT_BUCKET: &str = "BUCKETWARDEN_REPORT_BUCKET";
 /// `server-access:LOG_BUCKET[/PREFIX]` or `cloudtrail:TRAIL`, for access-logging fixes.
 pub const ENV_LOGGING: &str = "BUCKETWARDEN_LOGGING";
 /// The minimum time between two remediations of one bucket, in seconds.
@@ -60,6 +62,7 @@ pub struct Settings {
     /// Modes by control id (and `abac`); a control not listed is in report mode.
     pub modes: BTreeMap<String, Mode>,
     pub backup_bucket: Option<String>,
+    pub report_bucket: Option<String>,
     pub logging: Option<LoggingSetting>,
     pub min_time_between_remediations: Duration,
 }
@@ -186,6 +189,7 @@ impl Settings {
             config,
             modes,
             backup_bucket,
+            report_bucket: lookup(ENV_REPORT_BUCKET).filter(|value| !value.trim().is_empty()),
             logging,
             min_time_between_remediations: Duration::from_secs(min_seconds),
         })
