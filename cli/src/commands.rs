@@ -183,11 +183,6 @@ async fn sdk_config(region: Option<String>) -> aws_config::SdkConfig {
         .await
 }
 
-/// The SDK configuration the context was built from (same region, same credentials chain).
-pub(crate) async fn sdk_config_for(aws: &AwsContext) -> aws_config::SdkConfig {
-    sdk_config(Some(aws.clients().default_region().to_owned())).await
-}
-
 pub(crate) async fn connect(args: &AwsArgs) -> Result<AwsContext, CliError> {
     let sdk_config = sdk_config(args.region.clone()).await;
     let mut options = ClientOptions::default();

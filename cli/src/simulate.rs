@@ -12,8 +12,9 @@ pub async fn denied_actions(
     caller_arn: &str,
     actions: &[&str],
 ) -> Result<Vec<String>, String> {
-    let config = crate::commands::sdk_config_for(aws).await;
-    let iam = aws_sdk_iam::Client::new(&config);
+    // The shared configuration carries the endpoint override, so an emulator gets the
+    // IAM calls too.
+    let iam = aws_sdk_iam::Client::new(aws.clients().sdk_config());
     let principal = principal_arn(&iam, caller_arn).await?;
     let mut denied = Vec::new();
     for chunk in actions.chunks(ACTIONS_PER_REQUEST) {

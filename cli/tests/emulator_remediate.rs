@@ -421,3 +421,29 @@ async fn dry_run_prints_plan_and_writes_nothing() {
     );
     assert!(writes(&emulator.requests().await).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_credentials_through_the_endpoint() {
+    let emulator = Emulator::start().await;
+    let (code, stdout, stderr) = run_cli(&emulator, &["doctor"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("credentials: ok, account 111122223333"),
+        "{stdout}"
+    );
+
+    // The simulation's IAM calls go to the configured endpoint, never elsewhere.
+    emulator.reset_requests().await;
+    let (_, stdout, _) = run_cli(&emulator, &["doctor", "--simulate"]).await;
+    assert!(stdout.contains("audit:"), "{stdout}");
+    let iam_requests = emulator
+        .requests()
+        .await
+        .into_iter()
+        .filter(|request| request.service.as_deref() == Some("iam"))
+        .count();
+    assert!(
+        iam_requests > 0,
+        "the simulation did not reach the endpoint: {stdout}"
+    );
+}

@@ -98,6 +98,7 @@ pub const WORKFLOWS: &[&str] = &[
     "secure-bucket",
     "encryption",
     "rollback",
+    "monitoring",
 ];
 
 /// The IAM actions of the `bucket-event` function's role: the audit reads, the
@@ -207,3 +208,16 @@ pub const FUNCTIONS: &[(&str, &[&str])] = &[
     ("scheduled-audit", SCHEDULED_AUDIT_FUNCTION),
     ("slack-notifier", SLACK_NOTIFIER_FUNCTION),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workflow_has_actions() {
+        for workflow in WORKFLOWS {
+            let actions = for_workflow(workflow).unwrap_or_default();
+            assert!(actions.len() >= AUDIT.len(), "{workflow}");
+        }
+    }
+}
