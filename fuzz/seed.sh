@@ -3,7 +3,7 @@
 # snapshot target, and every bucket policy inside them for the policy target.
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/policy corpus/snapshot
+mkdir -p corpus/policy corpus/snapshot corpus/merge
 for file in ../tests/corpus/*.snapshot.json ../tests/fixtures/*.snapshot.json; do
     name=$(basename "$file" .snapshot.json)
     cp "$file" "corpus/snapshot/$name"
@@ -23,5 +23,9 @@ case = json.load(open(sys.argv[1]))
 if case.get("existing_policy"):
     open(sys.argv[2], "w").write(json.dumps(case["existing_policy"]))
 PY
+done
+# The merge target reads one selector byte, then a policy document.
+for file in corpus/policy/*; do
+    { printf '\000'; cat "$file"; } > "corpus/merge/$(basename "$file")"
 done
 echo "seeded $(ls corpus/policy | wc -l) policies and $(ls corpus/snapshot | wc -l) snapshots"
