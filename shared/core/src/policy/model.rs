@@ -172,7 +172,7 @@ impl OperatorBase {
             .unwrap_or_else(|| Unknown(name.to_string()))
     }
 
-    /// Whether the operator is a negation (a missing key makes it true).
+    /// Returns whether the operator is a negation (a missing key makes it true).
     pub fn is_negated(&self) -> bool {
         use OperatorBase::*;
         matches!(
@@ -188,7 +188,7 @@ impl OperatorBase {
         )
     }
 
-    /// Whether the operator tests membership in a set of given values (equality or pattern).
+    /// Returns whether the operator tests membership in a set of given values (equality or pattern).
     pub fn is_positive_match(&self) -> bool {
         use OperatorBase::*;
         matches!(
@@ -197,7 +197,7 @@ impl OperatorBase {
         )
     }
 
-    /// Whether values of this operator may hold `*` and `?` wildcards.
+    /// Returns whether values of this operator may contain `*` and `?` wildcards.
     pub fn takes_wildcards(&self) -> bool {
         use OperatorBase::*;
         matches!(
@@ -268,7 +268,7 @@ impl Statement {
         }
     }
 
-    /// The first condition whose operator the analysis does not know.
+    /// Returns the first condition whose operator the analysis does not know.
     pub fn unknown_operator(&self) -> Option<&Condition> {
         self.conditions
             .iter()
