@@ -90,3 +90,13 @@ fuzz:
 	for target in $(FUZZ_TARGETS); do \
 		( cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) ) || exit 1; \
 	done
+
+# Benchmark of `bucketwarden audit --all` against a local canned-response endpoint
+# (bench/). Writes BENCHMARKS.md and bench/results.json. On 2 cores the default
+# bucket counts take a few minutes.
+BENCH_ARGS ?= --buckets 100,1000,10000 --runs 3 --latency-ms 20 --concurrency 32
+
+.PHONY: bench
+bench:
+	$(CARGO) build --release -p bucketwarden
+	$(CARGO) run --release -p bucketwarden-bench -- $(BENCH_ARGS)
