@@ -132,7 +132,7 @@ async fn create_bucket_event_hardens_bare_bucket() {
         .unwrap();
     assert!(listed.contents().len() >= 4, "{:?}", listed.contents());
 
-    // The email says what was changed.
+    // Nothing is left to change, so the email lists no change.
     let message = {
         handler
             .handle(sample_event("put-bucket-policy.json", Some("bare")))

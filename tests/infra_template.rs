@@ -23,7 +23,7 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
-/// The actions of every Allow statement of a role's inline policies.
+/// Collects the actions of every Allow statement of a role's inline policies.
 fn role_actions(resources: &Value, role: &str) -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
     let policies = resources[role]["Properties"]["Policies"]

@@ -179,7 +179,7 @@ impl Drop for FakeSlack {
 
 /// Reads one request from `stream`, records it, sends `reply` and closes the
 /// connection. The request is recorded before the reply is sent, so a client that
-/// has its answer always finds its request recorded.
+/// has its response always finds its request recorded.
 async fn serve(
     mut stream: TcpStream,
     reply: &Reply,

@@ -39,7 +39,7 @@ pub async fn denied_actions(
     Ok(denied)
 }
 
-/// The IAM ARN to simulate: an assumed-role session stands for its role, whose ARN
+/// Returns the IAM ARN to simulate: an assumed-role session stands for its role, whose ARN
 /// (with its path) comes from GetRole.
 async fn principal_arn(iam: &aws_sdk_iam::Client, caller_arn: &str) -> Result<String, String> {
     let Some(session) = caller_arn

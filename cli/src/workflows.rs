@@ -1,5 +1,5 @@
 //! The workflows that write: remediate, secure-bucket, encryption, rollback, and the
-//! doctor check. Each shows its plan and asks before it writes.
+//! doctor check. Each shows its plan and requests confirmation before it writes.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -270,7 +270,7 @@ pub async fn doctor(args: DoctorArgs) -> Result<bool, CliError> {
     Ok(problems)
 }
 
-/// Shows the plan, asks for confirmation, applies it, and prints what happened.
+/// Shows the plan, requests confirmation, applies it, and prints what happened.
 /// Returns true when a step was not verified (exit code 1).
 async fn run_plan(
     aws: &AwsContext,
@@ -431,7 +431,7 @@ async fn logging_choice(
     }
 }
 
-/// Builds the snapshot the planner sees for a bucket that does not exist yet: every
+/// Builds the snapshot the planner uses for a bucket that does not exist yet: every
 /// setting at S3's defaults for new buckets.
 fn new_bucket_snapshot(bucket: &str, account: &str, region: &str) -> bucketwarden_core::Snapshot {
     let document = json!({

@@ -1,5 +1,5 @@
-//! Applies policy edits to arbitrary documents: the merge never panics, and every
-//! statement that no edit names is still in the result, unchanged and in order.
+//! Applies policy edits to arbitrary documents. The merge must not panic, and after an
+//! addition every original statement is still in the result, unchanged and in order.
 
 #![no_main]
 

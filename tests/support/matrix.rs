@@ -49,7 +49,7 @@ const fn expect(bucket: &'static str, control: &'static str, outcome: &'static s
     }
 }
 
-/// The outcomes after phase one.
+/// Returns the expected outcomes after phase one.
 pub fn phase_one_expectations() -> Vec<Expectation> {
     let mut expected = vec![
         expect(GOOD, "bucket-public-access-block", "PASS"),
@@ -99,7 +99,7 @@ pub fn phase_one_expectations() -> Vec<Expectation> {
     expected
 }
 
-/// The outcomes after phase two.
+/// Returns the expected outcomes after phase two.
 pub fn phase_two_expectations() -> Vec<Expectation> {
     let mut expected = vec![
         // The account's Block Public Access neutralises the public policy and ACL.
@@ -459,7 +459,7 @@ pub async fn set_up_phase_two(emulator: &Emulator) {
         .expect("start logging");
 }
 
-/// A replication configuration that copies every object to `BUCKET-replica`.
+/// Builds a replication configuration that copies every object to `BUCKET-replica`.
 pub fn replicate_everything(bucket: &str) -> ReplicationConfiguration {
     ReplicationConfiguration::builder()
         .role(format!("arn:aws:iam::{ACCOUNT_ID}:role/replication"))

@@ -8,7 +8,7 @@ use crate::err::HandlerError;
 pub const S3_SOURCE: &str = "aws.s3";
 pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
 
-/// What the handler does with an event.
+/// The handler's decision about an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Disposition {
     Audit(BucketEvent),
@@ -128,7 +128,7 @@ fn skip(reason: String) -> Disposition {
     Disposition::Skip { reason }
 }
 
-/// The role name of an IAM role ARN or an STS assumed-role ARN.
+/// Returns the role name of an IAM role ARN or an STS assumed-role ARN.
 fn role_name(arn: &str) -> Option<&str> {
     let resource = arn.splitn(6, ':').nth(5)?;
     if let Some(rest) = resource.strip_prefix("assumed-role/") {

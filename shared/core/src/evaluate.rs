@@ -56,7 +56,7 @@ impl Verdict {
     }
 }
 
-/// The bucket policy as evaluation sees it.
+/// The bucket policy in the form evaluation uses.
 #[derive(Debug)]
 pub enum PolicyFacts {
     /// `NoSuchBucketPolicy`: the bucket has no policy.
@@ -101,7 +101,7 @@ impl BlockFlag {
         }
     }
 
-    /// The layer that turns the flag on, or why it is off or unknown.
+    /// Returns the layer that turns the flag on, or why it is off or unknown.
     pub fn layer(&self) -> String {
         match (&self.bucket, &self.account) {
             (LayerFlag::On, LayerFlag::On) => "bucket and account".to_string(),

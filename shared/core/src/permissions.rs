@@ -68,7 +68,7 @@ pub const MONITORING: &[&str] = &[
     "s3:PutAccountPublicAccessBlock",
 ];
 
-/// The actions of a workflow by name: `audit`, `remediate`, `secure-bucket`,
+/// Returns the actions of a workflow by name: `audit`, `remediate`, `secure-bucket`,
 /// `encryption`, `rollback` or `monitoring`.
 pub fn for_workflow(workflow: &str) -> Option<Vec<&'static str>> {
     let mut actions: Vec<&'static str> = AUDIT.to_vec();
@@ -91,7 +91,7 @@ pub fn for_workflow(workflow: &str) -> Option<Vec<&'static str>> {
     Some(actions)
 }
 
-/// The workflow names `for_workflow` knows.
+/// The workflow names `for_workflow` accepts.
 pub const WORKFLOWS: &[&str] = &[
     "audit",
     "remediate",

@@ -505,10 +505,10 @@ pub fn check_namespace_name(
     Err(format!("{}{suffix}", base.trim_end_matches(['-', '.'])))
 }
 
-/// The longest bucket name S3 accepts.
+/// The maximum bucket name length S3 accepts.
 const MAX_BUCKET_NAME: usize = 63;
 
-/// Whether S3 accepts the name: 3 to 63 lowercase letters, digits, hyphens and dots,
+/// Returns whether S3 accepts the name: 3 to 63 lowercase letters, digits, hyphens and dots,
 /// starting and ending with a letter or digit.
 fn is_valid_bucket_name(name: &str) -> bool {
     let bytes = name.as_bytes();

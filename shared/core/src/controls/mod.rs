@@ -18,7 +18,7 @@ pub struct Control {
     pub severity: Severity,
     /// Why the rule matters.
     pub rationale: &'static str,
-    /// What to do about a finding.
+    /// The fix for a finding.
     pub remediation: &'static str,
     /// The read calls the evaluation uses.
     pub reads: &'static [&'static str],
@@ -211,7 +211,7 @@ pub fn control(id: &str) -> Option<&'static Control> {
     CONTROLS.iter().find(|control| control.id == id)
 }
 
-/// Every control id, in report order.
+/// Returns every control id, in report order.
 pub fn control_ids() -> Vec<&'static str> {
     CONTROLS.iter().map(|control| control.id).collect()
 }

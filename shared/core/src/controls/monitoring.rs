@@ -9,7 +9,7 @@ use crate::snapshot::{
     state_of,
 };
 
-/// Which object operations a selector records for the bucket.
+/// The object operations a selector records for the bucket.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Recorded {
     reads: bool,

@@ -86,7 +86,7 @@ pub struct BucketArns {
 }
 
 impl BucketArns {
-    /// The ARNs in the commercial partition (`aws`).
+    /// Returns the ARNs in the commercial partition (`aws`).
     pub fn new(bucket: &str) -> Self {
         Self::in_partition(bucket, "aws")
     }
@@ -509,7 +509,7 @@ fn deny_reaches_internet(principal: &Principals) -> bool {
         entry.kind == PrincipalKind::Wildcard
             || (entry.kind == PrincipalKind::Aws && entry.value == "*")
     });
-    // `NotPrincipal` excludes the principals it names; excluding everyone applies to nobody.
+    // `NotPrincipal` excludes the principals it names; excluding everyone applies to no caller.
     if principal.negated {
         !names_everyone
     } else {
@@ -543,7 +543,7 @@ fn arn_account(arn: &str) -> Option<&str> {
 }
 
 /// The account a fixed principal belongs to, or `None` for service principals and
-/// unique ids of deleted identities (which reach nobody).
+/// unique ids of deleted identities (which reach no caller).
 fn principal_account(kind: &PrincipalKind, value: &str) -> Option<String> {
     match kind {
         PrincipalKind::Aws => {

@@ -36,11 +36,11 @@ pub fn matches(pattern: &str, value: &str, ignore_case: bool) -> bool {
 
 /// The largest pattern pair (product of lengths) the two-pattern questions examine.
 /// IAM limits action names to 128 characters and ARNs to 2,048, so real patterns
-/// stay far below it; larger inputs get the cautious answer instead.
+/// stay far below it; larger inputs get the cautious result instead.
 const MAX_PAIR_CELLS: usize = 4_000_000;
 
 /// Returns whether some value matches both patterns. Patterns too large to compare
-/// are assumed to intersect, the cautious answer for access analysis.
+/// are assumed to intersect, the cautious result for access analysis.
 pub fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
     let a = chars(a, ignore_case);
     let b = chars(b, ignore_case);
@@ -101,13 +101,13 @@ pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
     cover.first().copied().unwrap_or(false)
 }
 
-/// The row width of a comparison table, or `None` when the table would be too large.
+/// Returns the row width of a comparison table, or `None` when the table would be too large.
 fn table_width(a: &[char], b: &[char]) -> Option<usize> {
     let cells = (a.len() + 1).checked_mul(b.len() + 1)?;
     (cells <= MAX_PAIR_CELLS).then_some(b.len() + 1)
 }
 
-/// Whether the pattern contains a wildcard character.
+/// Returns whether the pattern contains a wildcard character.
 pub fn has_wildcard(pattern: &str) -> bool {
     pattern.contains(['*', '?'])
 }
