@@ -17,6 +17,12 @@ pub enum HandlerError {
     },
 }
 
+impl From<bucketwarden_core::MalformedEvent> for HandlerError {
+    fn from(error: bucketwarden_core::MalformedEvent) -> Self {
+        HandlerError::MalformedEvent(error.reason)
+    }
+}
+
 impl HandlerError {
     pub fn error_type(&self) -> &'static str {
         match self {

@@ -57,6 +57,20 @@ fn statement_label(statement: Option<usize>) -> String {
     }
 }
 
+/// An event that cannot be processed as sent, so retrying it cannot help. The reason
+/// names the missing or invalid field.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[error("malformed event: {reason}")]
+pub struct MalformedEvent {
+    pub reason: String,
+}
+
+impl MalformedEvent {
+    pub fn new(reason: String) -> Self {
+        Self { reason }
+    }
+}
+
 /// An invalid setting.
 #[derive(Debug, Error)]
 pub enum ConfigError {
