@@ -1,5 +1,6 @@
 //! The subcommands. Each returns whether a finding reached `--fail-on`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use bucketwarden_aws::{AccountFacts, AwsContext, ClientOptions};
 use bucketwarden_core::config::Exemption;
 use bucketwarden_core::controls::control_ids;
 use bucketwarden_core::report::UnreadBucket;
-use bucketwarden_core::{AccountReport, CONTROLS, Config, Snapshot, evaluate as evaluate_snapshot};
+use bucketwarden_core::{CONTROLS, Config, Snapshot, evaluate as evaluate_snapshot};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing::{info, warn};
@@ -32,41 +33,93 @@ pub async fn audit(args: AuditArgs) -> Result<bool, CliError> {
 
     // Credentials are checked once, before any bucket is read.
     let account_id = aws.account_id().await?;
-    let buckets = if args.all {
+    let mut buckets = if args.all {
         aws.list_buckets().await?
     } else {
         args.buckets.clone()
     };
+    // Reports come out in name order, each bucket once.
+    buckets.sort();
+    buckets.dedup();
     info!(account = %account_id, buckets = buckets.len(), "audit started");
 
     let progress = progress_bar(buckets.len());
-    let mut report = AccountReport {
-        account_id: Some(account_id),
-        ..AccountReport::default()
-    };
+    let mut writer = output::AccountWriter::stdout(args.output.format, Some(&account_id))?;
+    let mut finding = false;
+    let mut pending = InOrder::new(&buckets);
     let mut snapshots = aws.collect_buckets(
-        buckets,
+        buckets.clone(),
         usize::from(args.concurrency),
         AccountFacts::Collect,
     );
     while let Some((bucket, result)) = snapshots.next().await {
-        match result {
-            Ok(snapshot) => report.push(evaluate_snapshot(&snapshot, &config)),
+        // Evaluated at once, so that only the report waits for its turn.
+        let audited = match result {
+            Ok(snapshot) => Ok(evaluate_snapshot(&snapshot, &config)),
             Err(error) => {
                 warn!(bucket = %bucket, error = %error, "bucket not audited");
-                report.unread.push(UnreadBucket {
-                    bucket,
+                Err(UnreadBucket {
                     reason: error.to_string(),
-                });
+                    bucket: bucket.clone(),
+                })
+            }
+        };
+        for audited in pending.insert(&bucket, audited) {
+            match audited {
+                Ok(report) => {
+                    finding |= report.has_finding_at_or_above(args.output.fail_on);
+                    writer.bucket(&report)?;
+                }
+                Err(unread) => writer.unread(unread),
             }
         }
         progress.inc(1);
     }
     progress.finish_and_clear();
-    report.buckets.sort_by(|a, b| a.bucket.cmp(&b.bucket));
 
-    output::write_account(&report, args.output.format)?;
-    Ok(report.has_finding_at_or_above(args.output.fail_on) || !report.unread.is_empty())
+    let unread = writer.finish(&[])?;
+    Ok(finding || unread > 0)
+}
+
+/// Releases results in the order of a list, whatever order they arrive in.
+///
+/// A result that arrives before those listed ahead of it waits here; the
+/// others go straight through. With the bounded concurrency of the collection,
+/// the waiting results are those that overtook a slow bucket.
+#[derive(Debug)]
+struct InOrder<T> {
+    positions: HashMap<String, usize>,
+    waiting: BTreeMap<usize, T>,
+    next: usize,
+}
+
+impl<T> InOrder<T> {
+    fn new(names: &[String]) -> Self {
+        Self {
+            positions: names
+                .iter()
+                .enumerate()
+                .map(|(position, name)| (name.clone(), position))
+                .collect(),
+            waiting: BTreeMap::new(),
+            next: 0,
+        }
+    }
+
+    /// Adds the result of `name` and returns those now due, in list order. A
+    /// name that is not in the list is released at once.
+    fn insert(&mut self, name: &str, value: T) -> Vec<T> {
+        let Some(&position) = self.positions.get(name) else {
+            return vec![value];
+        };
+        self.waiting.insert(position, value);
+        let mut due = Vec::new();
+        while let Some(value) = self.waiting.remove(&self.next) {
+            due.push(value);
+            self.next += 1;
+        }
+        due
+    }
 }
 
 pub async fn snapshot(args: SnapshotArgs) -> Result<bool, CliError> {
@@ -201,4 +254,30 @@ fn progress_bar(buckets: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InOrder;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn results_come_out_in_list_order() {
+        let mut order = InOrder::new(&names(&["a", "b", "c", "d"]));
+        assert_eq!(order.insert("c", 3), Vec::<i32>::new());
+        assert_eq!(order.insert("a", 1), vec![1]);
+        assert_eq!(order.insert("d", 4), Vec::<i32>::new());
+        assert_eq!(order.insert("b", 2), vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn a_name_outside_the_list_is_released_at_once() {
+        let mut order = InOrder::new(&names(&["a", "b"]));
+        assert_eq!(order.insert("b", 2), Vec::<i32>::new());
+        assert_eq!(order.insert("z", 9), vec![9]);
+        assert_eq!(order.insert("a", 1), vec![1, 2]);
+    }
 }

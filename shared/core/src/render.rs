@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::controls;
-use crate::report::{AccountReport, BucketReport, ControlResult, Outcome, Severity};
+use crate::report::{
+    AccountReport, BucketReport, ControlResult, Outcome, Severity, Totals, UnreadBucket,
+};
 
 /// SNS rejects subjects of 100 characters or more.
 pub const MAX_SUBJECT_CHARS: usize = 99;
@@ -95,7 +97,37 @@ pub fn account_text(report: &AccountReport) -> String {
         out.push_str(&bucket_text(bucket));
         out.push('\n');
     }
-    for unread in &report.unread {
+    out.push_str(&account_text_summary(&report.summary()));
+    out
+}
+
+/// The figures of an account audit that follow its bucket reports. A report
+/// written bucket by bucket keeps only these.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountSummary<'a> {
+    /// Buckets audited, that is bucket reports written.
+    pub audited: usize,
+    pub unread: &'a [UnreadBucket],
+    pub notes: &'a [String],
+    pub totals: &'a Totals,
+}
+
+impl AccountReport {
+    pub fn summary(&self) -> AccountSummary<'_> {
+        AccountSummary {
+            audited: self.buckets.len(),
+            unread: &self.unread,
+            notes: &self.notes,
+            totals: &self.totals,
+        }
+    }
+}
+
+/// Renders what follows the bucket reports in the text form: the buckets not
+/// audited, the notes and the one-line totals.
+pub fn account_text_summary(summary: &AccountSummary<'_>) -> String {
+    let mut out = String::new();
+    for unread in summary.unread {
         let _ = writeln!(
             out,
             "{}: not audited: {}",
@@ -103,28 +135,27 @@ pub fn account_text(report: &AccountReport) -> String {
             clean(&unread.reason)
         );
     }
-    for note in &report.notes {
+    for note in summary.notes {
         let _ = writeln!(out, "note: {}", clean(note));
     }
     let _ = writeln!(
         out,
         "{} buckets audited, {} not audited; {} findings ({})",
-        report.buckets.len(),
-        report.unread.len(),
-        report.totals.findings(),
-        severity_counts(report)
+        summary.audited,
+        summary.unread.len(),
+        summary.totals.findings(),
+        severity_counts(summary.totals)
     );
     out
 }
 
-fn severity_counts(report: &AccountReport) -> String {
+fn severity_counts(totals: &Totals) -> String {
     let parts: Vec<String> = Severity::ALL
         .iter()
         .map(|severity| {
             (
                 severity,
-                report
-                    .totals
+                totals
                     .findings_by_severity
                     .get(severity)
                     .copied()
@@ -185,22 +216,26 @@ pub fn bucket_markdown(report: &BucketReport) -> String {
 }
 
 pub fn account_markdown(report: &AccountReport) -> String {
-    let mut out = String::from("## Bucket Warden audit\n\n");
-    let _ = writeln!(
-        out,
-        "{} buckets audited, {} not audited; {} findings ({}).\n",
-        report.buckets.len(),
-        report.unread.len(),
-        report.totals.findings(),
-        severity_counts(report)
-    );
+    let mut out = String::from(ACCOUNT_MARKDOWN_HEADING);
     for bucket in &report.buckets {
         out.push_str(&bucket_markdown(bucket));
         out.push('\n');
     }
-    if !report.unread.is_empty() {
+    out.push_str(&account_markdown_summary(&report.summary()));
+    out
+}
+
+/// The first line of the Markdown form of an account audit.
+pub const ACCOUNT_MARKDOWN_HEADING: &str = "## Bucket Warden audit\n\n";
+
+/// Renders what follows the bucket reports in the Markdown form: the buckets
+/// not audited, the notes and the totals. The totals come last so that the
+/// report can be written bucket by bucket.
+pub fn account_markdown_summary(summary: &AccountSummary<'_>) -> String {
+    let mut out = String::new();
+    if !summary.unread.is_empty() {
         out.push_str("### Not audited\n\n");
-        for unread in &report.unread {
+        for unread in summary.unread {
             let _ = writeln!(
                 out,
                 "- `{}`: {}",
@@ -208,7 +243,23 @@ pub fn account_markdown(report: &AccountReport) -> String {
                 markdown_cell(&unread.reason)
             );
         }
+        out.push('\n');
     }
+    if !summary.notes.is_empty() {
+        out.push_str("### Notes\n\n");
+        for note in summary.notes {
+            let _ = writeln!(out, "- {}", markdown_cell(note));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "### Totals\n\n{} buckets audited, {} not audited; {} findings ({}).",
+        summary.audited,
+        summary.unread.len(),
+        summary.totals.findings(),
+        severity_counts(summary.totals)
+    );
     out
 }
 
@@ -317,7 +368,7 @@ pub fn account_email_subject(report: &AccountReport) -> String {
         format!(
             "Bucket Warden: account {account}, {} buckets, {findings} findings ({})",
             report.buckets.len(),
-            severity_counts(report)
+            severity_counts(&report.totals)
         )
     };
     truncate(&text, MAX_SUBJECT_CHARS)
@@ -345,7 +396,7 @@ pub fn account_email_body(
         out,
         "Findings: {} ({}). Not audited: {}.",
         report.totals.findings(),
-        severity_counts(report),
+        severity_counts(&report.totals),
         report.unread.len()
     );
     let outcomes: Vec<String> = Outcome::ALL
