@@ -13,7 +13,7 @@ use bucketwarden_tests::topic::ReportTopic;
 use scheduled_audit::settings::{
     ENV_CONCURRENCY, ENV_CONTINUATION_QUEUE_URL, ENV_REPORT_BUCKET, ENV_TOPIC_ARN,
 };
-use scheduled_audit::{Handler, Response, Settings};
+use scheduled_audit::{Handler, Response, Settings, store};
 use serde_json::{Value, json};
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
@@ -316,4 +316,59 @@ async fn malformed_trigger_is_rejected() {
         .unwrap_err();
     assert_eq!(error.error_type(), "MalformedEvent");
     assert!(error.to_string().contains("not JSON"), "{error}");
+}
+
+/// A full report too large for one piece goes up as a multipart upload and reads
+/// back byte for byte; a small one goes up with one PutObject.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_report_is_stored_in_pieces() {
+    let emulator = Emulator::start().await;
+    emulator.create_bucket(REPORTS, "us-east-1").await;
+    let aws = AwsContext::new(
+        &emulator.sdk_config("us-east-1"),
+        ClientOptions::default().endpoint_url(emulator.endpoint_url()),
+    )
+    .expect("aws context");
+
+    let piece = |fill: u8| vec![fill; scheduled_audit::store::MIN_UPLOAD_PART_BYTES];
+    let mut object = store::ObjectWriter::new(&aws, REPORTS, "reports/large.json").await;
+    object.send(piece(b'a')).await.expect("first piece");
+    object.send(piece(b'b')).await.expect("second piece");
+    object.finish(b"end".to_vec()).await.expect("last piece");
+    let stored = read_object(&emulator, "reports/large.json").await;
+    let mut expected = piece(b'a');
+    expected.extend(piece(b'b'));
+    expected.extend(b"end");
+    assert!(stored == expected, "{} bytes stored", stored.len());
+
+    let object = store::ObjectWriter::new(&aws, REPORTS, "reports/small.json").await;
+    object.finish(b"{}".to_vec()).await.expect("one piece");
+    assert_eq!(read_object(&emulator, "reports/small.json").await, b"{}");
+
+    let uploads = emulator
+        .s3_client("us-east-1")
+        .list_multipart_uploads()
+        .bucket(REPORTS)
+        .send()
+        .await
+        .expect("multipart uploads");
+    assert!(uploads.uploads().is_empty(), "no upload is left open");
+}
+
+async fn read_object(emulator: &Emulator, key: &str) -> Vec<u8> {
+    let output = emulator
+        .s3_client("us-east-1")
+        .get_object()
+        .bucket(REPORTS)
+        .key(key)
+        .send()
+        .await
+        .expect("object");
+    output
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec()
 }

@@ -5,20 +5,26 @@
 use std::time::{Duration, Instant};
 
 use bucketwarden_aws::{AccountFacts, AwsContext, call_error, now_iso};
+use bucketwarden_core::digest::AccountDigest;
+use bucketwarden_core::evaluate;
 use bucketwarden_core::report::UnreadBucket;
-use bucketwarden_core::{AccountReport, evaluate, render};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::err::HandlerError;
+use crate::report_json::ReportJson;
 use crate::settings::Settings;
 use crate::store::{self, Part};
 use crate::trigger::{self, Continuation, ContinuationMessage, Trigger};
 
 /// SNS accepts messages up to 256 KiB; the rest of that is left for attributes.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 - 4 * 1024;
+
+/// The full report is uploaded in pieces of about this size (S3 needs at least 5 MiB
+/// for every piece but the last).
+const UPLOAD_PIECE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The result of one invocation, returned by the function.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -172,6 +178,8 @@ impl Handler {
     }
 
     /// Merges the run's parts, stores the full report and publishes the summary.
+    /// Parts are read one at a time and the report is written as it grows, so the
+    /// memory a run needs does not grow with the number of buckets.
     async fn finish(&self, run_id: &str) -> Result<Response, HandlerError> {
         let account_id = self
             .aws
@@ -181,43 +189,63 @@ impl Handler {
                 context: "cannot read the account id".to_string(),
                 source,
             })?;
-        let parts = store::read_parts(&self.aws, &self.settings.report_bucket, run_id)
+        let report_bucket = self.settings.report_bucket.as_str();
+        let keys = store::part_keys(&self.aws, report_bucket, run_id)
             .await
-            .map_err(|error| storage("cannot read the run's partial results", error))?;
-        let mut report = AccountReport {
-            account_id: Some(account_id),
-            ..AccountReport::default()
-        };
-        for part in parts {
-            for bucket in part.buckets {
-                report.push(bucket);
-            }
-            report.unread.extend(part.unread);
-        }
-        report.buckets.sort_by(|a, b| a.bucket.cmp(&b.bucket));
-        report.unread.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+            .map_err(|error| storage("cannot list the run's partial results", error))?;
 
         let report_key = store::report_key(run_id);
-        store::put_json(
-            &self.aws,
-            &self.settings.report_bucket,
-            &report_key,
-            &report,
-        )
-        .await
-        .map_err(|error| storage("cannot store the full report", error))?;
-        let location = format!("s3://{}/{report_key}", self.settings.report_bucket);
+        let mut digest =
+            AccountDigest::new(Some(account_id.clone()), self.settings.email_bucket_lines);
+        let mut json = ReportJson::new(Some(&account_id)).map_err(serialisation)?;
+        let mut object = store::ObjectWriter::new(&self.aws, report_bucket, &report_key).await;
+        let mut pieces = 0;
+        let written: Result<Vec<u8>, HandlerError> = async {
+            for key in &keys {
+                let mut part = store::read_part(&self.aws, report_bucket, key)
+                    .await
+                    .map_err(|error| storage("cannot read a partial result", error))?;
+                part.buckets.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+                for bucket in &part.buckets {
+                    digest.add_bucket(bucket);
+                    json.push_bucket(bucket).map_err(serialisation)?;
+                }
+                for unread in part.unread {
+                    digest.add_unread(&unread);
+                    json.push_unread(unread);
+                }
+                if let Some(piece) = json.take_at_least(UPLOAD_PIECE_BYTES) {
+                    pieces += 1;
+                    object
+                        .send(piece)
+                        .await
+                        .map_err(|error| storage("cannot store the full report", error))?;
+                }
+            }
+            json.finish().map_err(serialisation)
+        }
+        .await;
+        let last = match written {
+            Ok(last) => last,
+            Err(error) => {
+                object.abort().await;
+                return Err(error);
+            }
+        };
+        // A report sent in one piece is still in memory: the message can carry it.
+        let whole = (pieces == 0 && last.len() <= MAX_MESSAGE_BYTES).then(|| last.clone());
+        object
+            .finish(last)
+            .await
+            .map_err(|error| storage("cannot store the full report", error))?;
+        let location = format!("s3://{report_bucket}/{report_key}");
 
-        let message = summary_message(&report, &location, self.settings.email_bucket_lines);
-        let subject = render::account_email_subject(&report);
-        let worst = report
-            .buckets
-            .iter()
-            .filter_map(|bucket| bucket.worst())
-            .map(|finding| finding.severity)
-            .max();
-        let severity = worst.map_or("none", |severity| severity.as_str());
-        let findings = report.totals.findings().to_string();
+        let message = summary_message(digest.email_body(Some(&location)), whole.as_deref());
+        let subject = digest.email_subject();
+        let severity = digest
+            .worst_severity()
+            .map_or("none", |severity| severity.as_str());
+        let findings = digest.findings().to_string();
         let attributes = [
             ("kind", "account"),
             ("severity", severity),
@@ -238,15 +266,15 @@ impl Handler {
             })?;
         info!(
             run_id,
-            buckets = report.buckets.len(),
-            unread = report.unread.len(),
-            findings = report.totals.findings(),
+            buckets = digest.buckets() - digest.unread(),
+            unread = digest.unread(),
+            findings = digest.findings(),
             "summary published"
         );
         Ok(Response::Published {
             run_id: run_id.to_string(),
-            buckets: report.buckets.len() + report.unread.len(),
-            findings: report.totals.findings(),
+            buckets: digest.buckets(),
+            findings: digest.findings(),
             report_key,
             message_id,
         })
@@ -254,15 +282,21 @@ impl Handler {
 }
 
 /// Builds the email text, followed by the JSON report when it fits in one SNS message.
-fn summary_message(report: &AccountReport, location: &str, bucket_lines: usize) -> String {
-    let text = render::account_email_body(report, Some(location), bucket_lines);
-    let json = serde_json::to_string(report).unwrap_or_default();
+fn summary_message(text: String, json: Option<&[u8]>) -> String {
     let header = "\n--- JSON report ---\n";
-    if text.len() + header.len() + json.len() <= MAX_MESSAGE_BYTES {
-        text + header + &json
-    } else {
-        text
+    match json.and_then(|json| std::str::from_utf8(json).ok()) {
+        Some(json) if text.len() + header.len() + json.len() <= MAX_MESSAGE_BYTES => {
+            text + header + json
+        }
+        _ => text,
     }
+}
+
+fn serialisation(error: serde_json::Error) -> HandlerError {
+    storage(
+        "cannot serialise the full report",
+        bucketwarden_core::snapshot::CallError::new("SerializationFailed", error.to_string()),
+    )
 }
 
 fn time_left(deadline: Instant) -> Duration {

@@ -4,6 +4,7 @@
 
 pub mod err;
 pub mod handler;
+pub mod report_json;
 pub mod settings;
 pub mod store;
 pub mod trigger;

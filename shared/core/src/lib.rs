@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod controls;
+pub mod digest;
 pub mod err;
 pub mod evaluate;
 pub mod event;

@@ -177,9 +177,11 @@ pub const SCHEDULED_AUDIT_FUNCTION: &[&str] = &[
     "guardduty:GetDetector",
     "access-analyzer:ListAnalyzers",
     "access-analyzer:ListFindings",
-    // Partial results and the full report in the report bucket.
+    // Partial results and the full report in the report bucket. PutObject also
+    // covers the multipart upload of a large report, except its abort.
     "s3:PutObject",
     "s3:GetObject",
+    "s3:AbortMultipartUpload",
     // Continuation messages, and the queue's event source mapping.
     "sqs:SendMessage",
     "sqs:ReceiveMessage",

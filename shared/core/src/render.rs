@@ -149,7 +149,7 @@ pub fn account_text_summary(summary: &AccountSummary<'_>) -> String {
     out
 }
 
-fn severity_counts(totals: &Totals) -> String {
+pub(crate) fn severity_counts(totals: &Totals) -> String {
     let parts: Vec<String> = Severity::ALL
         .iter()
         .map(|severity| {
@@ -355,119 +355,8 @@ pub fn email_body(report: &BucketReport) -> String {
     out
 }
 
-/// Builds the SNS subject of an account summary, under SNS's 100-character limit.
-pub fn account_email_subject(report: &AccountReport) -> String {
-    let account = report.account_id.as_deref().map(clean).unwrap_or_default();
-    let findings = report.totals.findings();
-    let text = if findings == 0 && report.unread.is_empty() {
-        format!(
-            "Bucket Warden: account {account}, {} buckets, all controls pass",
-            report.buckets.len()
-        )
-    } else {
-        format!(
-            "Bucket Warden: account {account}, {} buckets, {findings} findings ({})",
-            report.buckets.len(),
-            severity_counts(&report.totals)
-        )
-    };
-    truncate(&text, MAX_SUBJECT_CHARS)
-}
-
-/// Builds the plain-text summary of an account audit: totals, the worst findings
-/// first, one line per failing bucket, and the buckets that could not be read.
-pub fn account_email_body(
-    report: &AccountReport,
-    full_report_location: Option<&str>,
-    max_bucket_lines: usize,
-) -> String {
-    let mut out = String::new();
-    let account = report
-        .account_id
-        .as_deref()
-        .map(clean)
-        .unwrap_or_else(|| "unknown".to_string());
-    let _ = writeln!(
-        out,
-        "Bucket Warden audited {} S3 buckets of account {account}.\n",
-        report.buckets.len() + report.unread.len()
-    );
-    let _ = writeln!(
-        out,
-        "Findings: {} ({}). Not audited: {}.",
-        report.totals.findings(),
-        severity_counts(&report.totals),
-        report.unread.len()
-    );
-    let outcomes: Vec<String> = Outcome::ALL
-        .iter()
-        .map(|outcome| format!("{} {outcome}", report.totals.count(*outcome)))
-        .collect();
-    let _ = writeln!(out, "Outcomes: {}.\n", outcomes.join(", "));
-
-    let mut failing: Vec<(&BucketReport, &ControlResult)> = report
-        .buckets
-        .iter()
-        .filter_map(|bucket| bucket.worst().map(|worst| (bucket, worst)))
-        .collect();
-    failing.sort_by(|(a_bucket, a), (b_bucket, b)| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.outcome.rank().cmp(&a.outcome.rank()))
-            .then(b_bucket.totals.findings().cmp(&a_bucket.totals.findings()))
-            .then(a_bucket.bucket.cmp(&b_bucket.bucket))
-    });
-    if !failing.is_empty() {
-        let _ = writeln!(out, "Buckets with findings, most severe first:\n");
-        for (bucket, worst) in failing.iter().take(max_bucket_lines) {
-            let _ = writeln!(
-                out,
-                "- {} ({}): {}, worst {} {} {}: {}",
-                clean(&bucket.bucket),
-                clean(&bucket.region),
-                count_of(bucket.totals.findings(), "finding"),
-                worst.severity.as_str().to_uppercase(),
-                worst.outcome,
-                worst.id,
-                truncate(&clean(&worst.reason), 200)
-            );
-        }
-        if failing.len() > max_bucket_lines {
-            let _ = writeln!(
-                out,
-                "- and {} more buckets with findings",
-                failing.len() - max_bucket_lines
-            );
-        }
-        out.push('\n');
-    }
-    if !report.unread.is_empty() {
-        let _ = writeln!(out, "Buckets that could not be read:\n");
-        for unread in report.unread.iter().take(max_bucket_lines) {
-            let _ = writeln!(
-                out,
-                "- {}: {}",
-                clean(&unread.bucket),
-                truncate(&clean(&unread.reason), 200)
-            );
-        }
-        out.push('\n');
-    }
-    for note in &report.notes {
-        let _ = writeln!(out, "Note: {}", clean(note));
-    }
-    out.push_str(
-        "What to do next: fix the critical and high findings first; `bucketwarden audit --bucket NAME` shows a \
-         bucket's evidence, and `bucketwarden remediate CONTROL --bucket NAME` plans the fix.\n",
-    );
-    if let Some(location) = full_report_location {
-        let _ = writeln!(out, "The full JSON report is at {location}.");
-    }
-    out
-}
-
 /// `1 finding`, `2 findings`.
-fn count_of(count: usize, noun: &str) -> String {
+pub(crate) fn count_of(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else {
