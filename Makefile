@@ -81,7 +81,7 @@ clean:
 # Fuzzing is not part of `make test`: each target runs for FUZZ_SECONDS.
 # cargo fuzz needs nightly features; RUSTC_BOOTSTRAP=1 enables them on this stable toolchain.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := policy snapshot merge
+FUZZ_TARGETS := policy snapshot merge event
 
 .PHONY: fuzz
 fuzz:

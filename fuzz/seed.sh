@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the seed corpora: every snapshot of tests/corpus and tests/fixtures for the
-# snapshot target, and every bucket policy inside them for the policy target.
+# snapshot target, every bucket policy inside them for the policy and merge targets,
+# and the sample events in events/ for the event target.
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/policy corpus/snapshot corpus/merge
+mkdir -p corpus/policy corpus/snapshot corpus/merge corpus/event
 for file in ../tests/corpus/*.snapshot.json ../tests/fixtures/*.snapshot.json; do
     name=$(basename "$file" .snapshot.json)
     cp "$file" "corpus/snapshot/$name"
@@ -28,4 +29,8 @@ done
 for file in corpus/policy/*; do
     { printf '\000'; cat "$file"; } > "corpus/merge/$(basename "$file")"
 done
-echo "seeded $(ls corpus/policy | wc -l) policies and $(ls corpus/snapshot | wc -l) snapshots"
+# The event target starts from the sample events the functions are tested with.
+for file in ../events/*.json; do
+    cp "$file" "corpus/event/$(basename "$file" .json)"
+done
+echo "seeded $(ls corpus/policy | wc -l) policies, $(ls corpus/snapshot | wc -l) snapshots and $(ls corpus/event | wc -l) events"
