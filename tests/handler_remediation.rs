@@ -2,6 +2,7 @@
 //! backups, verification, the rate limit, and the re-plan when a setting changed
 //! between planning and writing.
 
+use aws_sdk_s3::types::{ObjectOwnership, OwnershipControls, OwnershipControlsRule};
 use bucket_event::settings::{ENV_BACKUP_BUCKET, ENV_LOGGING, ENV_MODES, ENV_TOPIC_ARN};
 use bucket_event::{Handler, Response, Settings};
 use bucketwarden_aws::{AccountFacts, ApplyOptions, AwsContext, BackupTarget, ClientOptions};
@@ -144,6 +145,63 @@ async fn create_bucket_event_hardens_bare_bucket() {
         !message.contains("What Bucket Warden changed"),
         "nothing left to change: {message}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_bucket_event_repairs_drift() {
+    let emulator = Emulator::start().await;
+    let topic = ReportTopic::create(&emulator, "reports").await;
+    emulator.create_bucket(BACKUPS, REGION).await;
+    emulator.create_bucket(matrix::LOGS, REGION).await;
+    // ACLs enabled and no Block Public Access are findings that no hardening target covers.
+    emulator.create_bucket("drifted", REGION).await;
+    let rule = OwnershipControlsRule::builder()
+        .object_ownership(ObjectOwnership::ObjectWriter)
+        .build()
+        .unwrap();
+    emulator
+        .s3_client(REGION)
+        .put_bucket_ownership_controls()
+        .bucket("drifted")
+        .ownership_controls(OwnershipControls::builder().rules(rule).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let handler = handler(
+        &emulator,
+        &topic,
+        "acls-disabled=remediate,bucket-public-access-block=remediate",
+    );
+
+    let response = handler
+        .handle(sample_event("create-bucket.json", Some("drifted")))
+        .await
+        .expect("handled");
+    assert!(
+        matches!(response, Response::Published { .. }),
+        "{response:?}"
+    );
+    let report = report_of(&topic).await;
+
+    let written: Vec<&str> = report
+        .applied
+        .iter()
+        .filter(|step| step.written && step.verified)
+        .map(|step| step.step.setting.backup_name())
+        .collect();
+    assert_eq!(
+        written,
+        vec!["public-access-block", "ownership-controls"],
+        "{:?}",
+        report.applied
+    );
+    for control in ["acls-disabled", "bucket-public-access-block"] {
+        assert_eq!(
+            report.result(control).unwrap().outcome.as_str(),
+            "PASS",
+            "{control}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -317,3 +375,4 @@ async fn statement_added_after_planning_is_kept() {
         .collect();
     assert_eq!(sids, vec!["AddedMeanwhile", "DenyInsecureTransport"]);
 }
+

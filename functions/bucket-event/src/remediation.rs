@@ -48,16 +48,22 @@ pub async fn run(
     report: &BucketReport,
     new_bucket: bool,
 ) -> Result<Vec<AppliedStep>, HandlerError> {
-    let candidates: Vec<&str> = if new_bucket {
-        HARDENING.to_vec()
-    } else {
-        report
-            .findings()
-            .into_iter()
-            .map(|finding| finding.id.as_str())
-            .filter(|id| REMEDIABLE.contains(id))
-            .collect()
-    };
+    // A new bucket gets the hardening and also the repair of its findings. It can have
+    // drifted before its CreateBucket event arrives, and the rate limit would then keep
+    // the events after it from repairing the drift.
+    let mut candidates: Vec<&str> = report
+        .findings()
+        .into_iter()
+        .map(|finding| finding.id.as_str())
+        .filter(|id| REMEDIABLE.contains(id))
+        .collect();
+    if new_bucket {
+        for id in HARDENING {
+            if !candidates.contains(id) {
+                candidates.push(id);
+            }
+        }
+    }
     let mut remediate: Vec<&str> = candidates
         .iter()
         .copied()
