@@ -351,6 +351,7 @@ async fn statement_added_after_planning_is_kept() {
         config: Config::default(),
         dry_run: false,
         stop_when_changed: false,
+        lease_bucket: None,
     };
     let applied = aws.apply_plan(&plan, &options).await.unwrap();
     assert!(
@@ -376,3 +377,38 @@ async fn statement_added_after_planning_is_kept() {
     assert_eq!(sids, vec!["AddedMeanwhile", "DenyInsecureTransport"]);
 }
 
+/// The lease on a setting goes to one writer at a time: a second environment is
+/// turned away until the first releases it, and then gets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn lease_admits_one_writer() {
+    let emulator = Emulator::start().await;
+    emulator.create_bucket(BACKUPS, REGION).await;
+    let first = aws(&emulator);
+    let second = aws(&emulator);
+
+    let held = first
+        .acquire_lease(BACKUPS, "shared", "bucket-policy")
+        .await
+        .expect("first acquire")
+        .expect("the first environment gets the lease");
+    let refused = second
+        .acquire_lease(BACKUPS, "shared", "bucket-policy")
+        .await
+        .expect("second acquire");
+    assert!(
+        refused.is_none(),
+        "the lease is held by the first environment"
+    );
+    let other_setting = second
+        .acquire_lease(BACKUPS, "shared", "public-access-block")
+        .await
+        .expect("other setting");
+    assert!(other_setting.is_some(), "leases are per setting");
+
+    first.release_lease(held).await;
+    let after_release = second
+        .acquire_lease(BACKUPS, "shared", "bucket-policy")
+        .await
+        .expect("acquire after release");
+    assert!(after_release.is_some(), "a released lease can be taken");
+}

@@ -195,6 +195,7 @@ pub async fn monitoring(args: MonitoringArgs) -> Result<bool, CliError> {
         config: Config::default(),
         dry_run: false,
         stop_when_changed: false,
+        lease_bucket: None,
     };
     let mut results = Vec::with_capacity(plan.steps.len());
     for step in &plan.steps {

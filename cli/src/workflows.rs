@@ -307,6 +307,7 @@ async fn run_plan(
         config,
         dry_run: false,
         stop_when_changed: true,
+        lease_bucket: None,
     };
     let applied = aws.apply_plan(plan, &options).await?;
     print_results(plan, &applied, write.format)?;

@@ -124,6 +124,7 @@ pub async fn run(
                     config: settings.config.clone(),
                     dry_run: false,
                     stop_when_changed: false,
+                    lease_bucket: settings.backup_bucket.clone(),
                 };
                 let steps = aws
                     .apply_plan(&plan, &apply_options)

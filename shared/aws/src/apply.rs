@@ -44,6 +44,11 @@ pub struct ApplyOptions {
     /// When a setting changed since the plan was shown, leave the step unwritten
     /// instead of computing it again, so a person can review the new plan.
     pub stop_when_changed: bool,
+    /// A bucket for leases (see [`crate::lease`]): each write first takes the lease on
+    /// its setting, and a step whose lease another writer holds is not written. The
+    /// functions set it, because several execution environments may handle events for
+    /// one bucket at once.
+    pub lease_bucket: Option<String>,
 }
 
 /// Returns the current time in ISO 8601 (UTC, with milliseconds when not zero).
@@ -97,7 +102,40 @@ impl AwsContext {
         Ok(applied)
     }
 
+    /// Applies one step, under the lease on its setting when the options name a
+    /// lease bucket.
     async fn apply_step(
+        &self,
+        step: &Step,
+        owner: &str,
+        options: &ApplyOptions,
+    ) -> Result<AppliedStep, CallError> {
+        let Some(lease_bucket) = options.lease_bucket.as_deref().filter(|_| !options.dry_run)
+        else {
+            return Box::pin(self.write_step(step, owner, options)).await;
+        };
+        let setting = step.setting.backup_name();
+        let Some(lease) = self
+            .acquire_lease(lease_bucket, &step.bucket, setting)
+            .await?
+        else {
+            return Ok(AppliedStep {
+                step: step.clone(),
+                backups: Vec::new(),
+                written: false,
+                verified: false,
+                note: Some(format!(
+                    "not written: another execution environment is writing {setting} of this bucket now, and its report shows the result"
+                )),
+            });
+        };
+        let result = Box::pin(self.write_step(step, owner, options)).await;
+        self.release_lease(lease).await;
+        result
+    }
+
+    /// Re-reads the setting, backs it up, writes it and reads it back.
+    async fn write_step(
         &self,
         step: &Step,
         owner: &str,

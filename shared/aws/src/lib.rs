@@ -51,6 +51,7 @@ mod collect;
 mod context;
 mod convert;
 mod err;
+pub mod lease;
 mod list;
 mod monitoring;
 mod publish;

@@ -145,6 +145,9 @@ pub const BUCKET_EVENT_FUNCTION: &[&str] = &[
     // Backups before each write, and the report.
     "s3:PutObject",
     "sns:Publish",
+    // The lease on a setting while it is written: HeadObject, then DeleteObject.
+    "s3:GetObject",
+    "s3:DeleteObject",
     // The dead-letter queue of failed events, and the function's own logs.
     "sqs:SendMessage",
     "logs:CreateLogStream",
