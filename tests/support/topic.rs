@@ -1,5 +1,6 @@
 //! An SNS topic with an SQS queue subscribed to it, to read what a function published.
 
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use serde_json::Value;
 
 use crate::Emulator;
@@ -7,6 +8,8 @@ use crate::Emulator;
 /// One notification as SNS delivers it to SQS.
 #[derive(Clone, Debug)]
 pub struct Notification {
+    /// The `MessageId` that SNS returned from Publish.
+    pub message_id: Option<String>,
     pub subject: Option<String>,
     pub message: String,
     /// Message attribute name and value.
@@ -100,7 +103,8 @@ impl ReportTopic {
             if messages.is_empty() {
                 return notifications;
             }
-            for message in messages {
+            let mut receipts = Vec::new();
+            for (index, message) in messages.iter().enumerate() {
                 let envelope: Value =
                     serde_json::from_str(message.body().unwrap_or("{}")).expect("SNS envelope");
                 let attributes = envelope["MessageAttributes"]
@@ -117,19 +121,35 @@ impl ReportTopic {
                     })
                     .unwrap_or_default();
                 notifications.push(Notification {
+                    message_id: envelope["MessageId"].as_str().map(str::to_string),
                     subject: envelope["Subject"].as_str().map(str::to_string),
                     message: envelope["Message"].as_str().unwrap_or_default().to_string(),
                     attributes,
                 });
                 if let Some(handle) = message.receipt_handle() {
-                    self.sqs
-                        .delete_message()
-                        .queue_url(&self.queue_url)
+                    let entry = DeleteMessageBatchRequestEntry::builder()
+                        .id(index.to_string())
                         .receipt_handle(handle)
-                        .send()
-                        .await
-                        .expect("delete message");
+                        .build()
+                        .expect("delete entry");
+                    receipts.push(entry);
                 }
+            }
+            // One DeleteMessageBatch per receive, instead of a DeleteMessage per message.
+            if !receipts.is_empty() {
+                let output = self
+                    .sqs
+                    .delete_message_batch()
+                    .queue_url(&self.queue_url)
+                    .set_entries(Some(receipts))
+                    .send()
+                    .await
+                    .expect("delete messages");
+                assert!(
+                    output.failed().is_empty(),
+                    "failed to delete messages: {:?}",
+                    output.failed()
+                );
             }
         }
     }
