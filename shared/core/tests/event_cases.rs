@@ -1,5 +1,5 @@
 //! The classification of EventBridge events: the sample events in `events/`, each
-//! reason to skip, each malformed shape, and inputs the fuzz target found.
+//! reason to skip, and each malformed shape.
 
 #![allow(
     clippy::unwrap_used,
