@@ -91,12 +91,13 @@ fuzz:
 		( cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) ) || exit 1; \
 	done
 
-# Benchmark of `bucketwarden audit --all` against a local canned-response endpoint
-# (bench/). Writes BENCHMARKS.md and bench/results.json. On 2 cores the default
-# bucket counts take a few minutes.
+# Benchmark of `bucketwarden audit --all` and of the Lambda functions against a
+# local canned-response endpoint and Lambda Runtime API (bench/). Writes
+# BENCHMARKS.md and bench/results.json. The package sizes use the arm64 bootstraps
+# of `make build` when they exist, else the x86_64 release binaries.
 BENCH_ARGS ?= --buckets 100,1000,10000 --runs 3 --latency-ms 20 --concurrency 32
 
 .PHONY: bench
 bench:
-	$(CARGO) build --release -p bucketwarden
+	$(CARGO) build --release -p bucketwarden -p bucket-event -p scheduled-audit -p slack-notifier
 	$(CARGO) run --release -p bucketwarden-bench -- $(BENCH_ARGS)

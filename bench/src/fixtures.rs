@@ -13,11 +13,29 @@
 
 use std::fmt::Write as _;
 
+use bytes::Bytes;
+
 /// The account id of the canned endpoint.
 pub const ACCOUNT_ID: &str = "111122223333";
 
 /// The regions that buckets are spread over, in turn by index.
 pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+
+/// The region that the audited programs are configured with (`--region`,
+/// `AWS_REGION`). Buckets in the other regions may need a region look-up.
+pub const CLIENT_REGION: &str = "us-east-1";
+
+/// The bucket that the scheduled-audit function stores its partial results and
+/// full report in. The endpoint keeps its objects in memory and leaves it out of
+/// ListBuckets, so the audited account is the seeded buckets alone.
+pub const REPORT_BUCKET: &str = "bench-reports-111122223333";
+
+/// The SNS topic that both functions publish to.
+pub const TOPIC_ARN: &str = "arn:aws:sns:us-east-1:111122223333:bucketwarden-reports";
+
+/// The SQS queue that carries the scheduled audit's continuation messages.
+pub const CONTINUATION_QUEUE_URL: &str =
+    "https://sqs.us-east-1.amazonaws.com/111122223333/bucketwarden-continuations";
 
 /// The prefix of every bucket name. The rest of the name is the index.
 const NAME_PREFIX: &str = "bench-bucket-";
@@ -132,6 +150,43 @@ impl Bucket {
     }
 }
 
+/// Counts of the first `count` seeded buckets that decide how many requests an
+/// audit of them may send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BucketCounts {
+    pub buckets: usize,
+    /// Buckets whose default encryption names a KMS key (one DescribeKey each).
+    pub kms: usize,
+    /// Buckets outside [`CLIENT_REGION`] (one HeadBucket each when ListBuckets
+    /// does not name the region).
+    pub outside_client_region: usize,
+}
+
+impl BucketCounts {
+    pub fn of(seed: u64, count: usize) -> Self {
+        let mut counts = Self {
+            buckets: count,
+            kms: 0,
+            outside_client_region: 0,
+        };
+        for index in 0..count {
+            let bucket = Bucket::new(seed, index);
+            counts.kms += usize::from(bucket.encryption == EncryptionKind::Kms);
+            counts.outside_client_region += usize::from(bucket.region != CLIENT_REGION);
+        }
+        counts
+    }
+}
+
+/// Returns the first bucket with SSE-KMS outside [`CLIENT_REGION`]: its audit
+/// waits on the most round trips in a row (HeadBucket, the reads, DescribeKey).
+pub fn slowest_bucket(seed: u64) -> Bucket {
+    (0..)
+        .map(|index| Bucket::new(seed, index))
+        .find(|bucket| bucket.encryption == EncryptionKind::Kms && bucket.region != CLIENT_REGION)
+        .expect("a quarter of the buckets use SSE-KMS and two thirds are outside the client region")
+}
+
 /// Returns the index in a bucket name of this endpoint, or `None` for any other name.
 pub fn bucket_index(name: &str) -> Option<usize> {
     name.strip_prefix(NAME_PREFIX)?.parse().ok()
@@ -142,29 +197,45 @@ fn key_id(index: usize) -> String {
     format!("0e1f2a3b-4c5d-4e6f-8a9b-{index:012}")
 }
 
-/// A canned response: status, content type and body.
+/// A canned response: status, content type, extra headers and body.
 #[derive(Debug)]
 pub struct Canned {
     pub status: u16,
     pub content_type: &'static str,
-    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
 }
 
 impl Canned {
-    fn xml(body: String) -> Self {
-        Self {
-            status: 200,
-            content_type: "application/xml",
-            body,
-        }
+    /// Builds a 200 response with an XML body.
+    pub fn xml(body: String) -> Self {
+        Self::ok("application/xml", body)
     }
 
-    fn json(content_type: &'static str, body: String) -> Self {
+    /// Builds a 200 response with this body and content type.
+    pub fn ok(content_type: &'static str, body: String) -> Self {
         Self {
             status: 200,
             content_type,
-            body,
+            headers: Vec::new(),
+            body: Bytes::from(body),
         }
+    }
+
+    /// Builds a response without a body, such as HeadBucket's or DeleteObject's.
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            content_type: "application/xml",
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// Builds an S3 error response, in the unwrapped `<Error>` form that S3 sends.
@@ -172,16 +243,18 @@ impl Canned {
         Self {
             status,
             content_type: "application/xml",
-            body: format!(
+            headers: Vec::new(),
+            body: Bytes::from(format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
                  <Message>{message}</Message><BucketName>{bucket}</BucketName>\
                  <RequestId>BENCH0000000000</RequestId><HostId>bench</HostId></Error>"
-            ),
+            )),
         }
     }
 }
 
-fn s3_document(root: &str, inner: &str) -> Canned {
+/// Builds an S3 XML document with the S3 namespace on its root element.
+pub fn s3_document(root: &str, inner: &str) -> Canned {
     Canned::xml(format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{S3_NAMESPACE}\">{inner}</{root}>"
     ))
@@ -189,7 +262,7 @@ fn s3_document(root: &str, inner: &str) -> Canned {
 
 /// Returns one page of ListBuckets, from `start` up to `max_buckets` names,
 /// with a continuation token when more remain. With `with_region`, each entry
-/// carries `<BucketRegion>` as AWS sends it, and the audit then skips HeadBucket.
+/// carries `<BucketRegion>`, so the audit needs no HeadBucket.
 pub fn list_buckets(
     seed: u64,
     count: usize,
@@ -247,14 +320,14 @@ pub fn bucket_read(bucket: &Bucket, subresource: &str) -> Option<Canned> {
                 "The bucket policy does not exist",
                 &name,
             ),
-            PolicyKind::TlsOnly => Canned::json(
+            PolicyKind::TlsOnly => Canned::ok(
                 "application/json",
                 format!(
                     r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
                     tls_statement(&name)
                 ),
             ),
-            PolicyKind::Public => Canned::json(
+            PolicyKind::Public => Canned::ok(
                 "application/json",
                 format!(
                     r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{name}/*"}},{}]}}"#,
@@ -388,7 +461,7 @@ pub fn account_public_access_block() -> Canned {
 pub fn describe_key(key: &str) -> Canned {
     let region = key.split(':').nth(3).unwrap_or(REGIONS[0]);
     let key_id = key.rsplit('/').next().unwrap_or(key);
-    Canned::json(
+    Canned::ok(
         "application/x-amz-json-1.1",
         format!(
             r#"{{"KeyMetadata":{{"AWSAccountId":"{ACCOUNT_ID}","KeyId":"{key_id}","Arn":"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}","CreationDate":1709294400.0,"Enabled":true,"Description":"bucket data key","KeyUsage":"ENCRYPT_DECRYPT","KeyState":"Enabled","Origin":"AWS_KMS","KeyManager":"CUSTOMER","CustomerMasterKeySpec":"SYMMETRIC_DEFAULT","KeySpec":"SYMMETRIC_DEFAULT","EncryptionAlgorithms":["SYMMETRIC_DEFAULT"],"MultiRegion":false}}}}"#
@@ -398,7 +471,7 @@ pub fn describe_key(key: &str) -> Canned {
 
 /// CloudTrail DescribeTrails: no trails.
 pub fn describe_trails() -> Canned {
-    Canned::json(
+    Canned::ok(
         "application/x-amz-json-1.1",
         r#"{"trailList":[]}"#.to_owned(),
     )
@@ -406,10 +479,46 @@ pub fn describe_trails() -> Canned {
 
 /// GuardDuty ListDetectors: no detector in the region.
 pub fn list_detectors() -> Canned {
-    Canned::json("application/json", r#"{"detectorIds":[]}"#.to_owned())
+    Canned::ok("application/json", r#"{"detectorIds":[]}"#.to_owned())
 }
 
 /// Access Analyzer ListAnalyzers: no analyzer in the region.
 pub fn list_analyzers() -> Canned {
-    Canned::json("application/json", r#"{"analyzers":[]}"#.to_owned())
+    Canned::ok("application/json", r#"{"analyzers":[]}"#.to_owned())
+}
+
+/// SNS Publish (awsQuery, XML) with the message id.
+pub fn sns_publish(message_id: &str) -> Canned {
+    Canned::ok(
+        "text/xml",
+        format!(
+            "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\
+             <PublishResult><MessageId>{message_id}</MessageId></PublishResult>\
+             <ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></PublishResponse>"
+        ),
+    )
+}
+
+/// SQS SendMessage (AWS JSON 1.0) with the message id.
+pub fn sqs_send_message(message_id: &str) -> Canned {
+    Canned::ok(
+        "application/x-amz-json-1.0",
+        serde_json::json!({ "MessageId": message_id }).to_string(),
+    )
+}
+
+/// Escapes the five XML special characters of `text`.
+pub fn xml_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }

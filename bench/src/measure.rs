@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde_json::Value;
 
-use crate::fixtures::{Bucket, EncryptionKind};
+use crate::allowance::Allowance;
+use crate::fixtures::{Bucket, BucketCounts, EncryptionKind};
 
 /// GNU time, which reports the child's CPU time and maximum resident set size.
 const GNU_TIME: &str = "/usr/bin/time";
@@ -32,6 +33,7 @@ pub struct Settings {
     pub concurrency: u16,
     pub latency: Duration,
     pub seed: u64,
+    /// Whether ListBuckets names each bucket's region (`<BucketRegion>`).
     pub list_bucket_region: bool,
     pub timeout: Duration,
 }
@@ -46,6 +48,7 @@ pub struct Measured {
     exit_code: Option<i32>,
     buckets_reported: usize,
     by_outcome: BTreeMap<String, u64>,
+    totals: Value,
 }
 
 /// Returns the directory of the audit output, time and standard error files of
@@ -163,6 +166,7 @@ pub fn run_audit(settings: &Settings, bucket_count: usize) -> anyhow::Result<Mea
         exit_code: status.code(),
         buckets_reported,
         by_outcome,
+        totals: report["totals"].clone(),
     })
 }
 
@@ -196,7 +200,10 @@ pub struct Run {
     pub path_floor_s: f64,
     pub cpu_ms_per_bucket: f64,
     pub requests_by_operation: BTreeMap<String, u64>,
+    pub allowance: Allowance,
     pub by_outcome: BTreeMap<String, u64>,
+    /// The `totals` object of the audit's JSON report.
+    pub totals: Value,
 }
 
 impl Run {
@@ -215,6 +222,11 @@ impl Run {
             sequential_round_trips(settings, bucket_count) as f64 * latency_s / concurrency;
         let wall_s = measured.wall.as_secs_f64();
         let cpu_s = measured.user_s + measured.sys_s;
+        let allowance = Allowance::compare(
+            BucketCounts::of(settings.seed, bucket_count),
+            settings.list_bucket_region,
+            &requests_by_operation,
+        );
         Self {
             wall_s,
             cpu_s,
@@ -229,7 +241,9 @@ impl Run {
             path_floor_s,
             cpu_ms_per_bucket: cpu_s * 1000.0 / buckets,
             requests_by_operation,
+            allowance,
             by_outcome: measured.by_outcome,
+            totals: measured.totals,
         }
     }
 }
@@ -245,7 +259,7 @@ pub struct Spread {
 impl Spread {
     /// Computes the spread of `values`, which must not be empty. The median of an
     /// even count is the mean of the two middle values.
-    fn of(values: impl Iterator<Item = f64>) -> Self {
+    pub fn of(values: impl Iterator<Item = f64>) -> Self {
         let mut values: Vec<f64> = values.collect();
         values.sort_by(f64::total_cmp);
         let count = values.len();

@@ -1,4 +1,6 @@
-//! BENCHMARKS.md and bench/results.json.
+//! BENCHMARKS.md and bench/results.json: the machine, the commands, the targets,
+//! and the figures of the CLI audit. The Lambda sections are in
+//! bench/src/report_lambda.rs.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,15 +14,20 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::allowance::Allowance;
+use crate::lambda::{LambdaResults, LambdaSettings};
 use crate::measure::{Settings, Spread, Summary};
+use crate::report_lambda;
+use crate::size::PackageSize;
 
 /// The bucket count that the targets are stated for.
-const TARGET_BUCKETS: usize = 10_000;
+pub const TARGET_BUCKETS: usize = 10_000;
 const TARGET_WALL_OVER_FLOOR: f64 = 1.25;
-const TARGET_PEAK_RSS_MB: f64 = 100.0;
-const TARGET_CPU_MS_PER_BUCKET: f64 = 1.0;
-/// The eleven bucket reads plus one region lookup (HeadBucket).
-const TARGET_REQUESTS_PER_BUCKET: f64 = 12.0;
+pub const TARGET_PEAK_RSS_MB: f64 = 100.0;
+pub const TARGET_CPU_MS_PER_BUCKET: f64 = 1.0;
+pub const TARGET_COLD_START_MS: f64 = 25.0;
+pub const TARGET_HANDLER_OWN_MS: f64 = 5.0;
+pub const TARGET_ZIPPED_MB: f64 = 10.0;
 
 /// The machine that the runs were measured on.
 #[derive(Debug)]
@@ -74,6 +81,20 @@ impl Machine {
     }
 }
 
+/// The Lambda part of a report: the settings, the measurements and the sizes.
+#[derive(Debug)]
+pub struct LambdaPart<'a> {
+    pub settings: &'a LambdaSettings,
+    pub results: LambdaResults,
+}
+
+/// The package sizes and the functions without a binary to measure.
+#[derive(Debug)]
+pub struct SizePart {
+    pub sizes: Vec<PackageSize>,
+    pub missing: Vec<&'static str>,
+}
+
 /// Everything that the two output files contain.
 #[derive(Debug)]
 pub struct Report<'a> {
@@ -82,26 +103,73 @@ pub struct Report<'a> {
     pub settings: &'a Settings,
     pub runs: usize,
     pub results: Vec<Summary>,
+    /// `None` with `--skip-lambda`.
+    pub lambda: Option<LambdaPart<'a>>,
+    pub sizes: SizePart,
 }
 
-fn spread_json(spread: Spread) -> Value {
+pub fn spread_json(spread: Spread) -> Value {
     json!({ "min": spread.min, "median": spread.median, "max": spread.max })
 }
 
 /// One row of the target table.
-struct Target {
-    name: &'static str,
-    goal: String,
-    measured: Option<f64>,
-    met: Option<bool>,
-    reason: String,
+#[derive(Debug)]
+pub struct Target {
+    pub name: String,
+    pub goal: String,
+    pub measured: Option<f64>,
+    pub unit: &'static str,
+    /// Decimals of the measured value in BENCHMARKS.md.
+    pub decimals: usize,
+    pub met: Option<bool>,
+    /// The figure's basis, and the measured reason when the target is not met.
+    pub detail: String,
+}
+
+impl Target {
+    /// Builds a row that is met when `pass` holds for the measured value.
+    pub fn new(
+        name: impl Into<String>,
+        goal: String,
+        measured: Option<f64>,
+        unit: &'static str,
+        pass: impl Fn(f64) -> bool,
+        detail: String,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            goal,
+            measured,
+            unit,
+            decimals: 3,
+            met: measured.map(pass),
+            detail,
+        }
+    }
+
+    /// Sets the decimals of the measured value in BENCHMARKS.md.
+    pub fn with_decimals(mut self, decimals: usize) -> Self {
+        self.decimals = decimals;
+        self
+    }
 }
 
 impl Report<'_> {
-    fn target_summary(&self) -> Option<&Summary> {
+    fn summary_at(&self, buckets: usize) -> Option<&Summary> {
         self.results
             .iter()
-            .find(|summary| summary.buckets == TARGET_BUCKETS)
+            .find(|summary| summary.buckets == buckets)
+    }
+
+    fn largest(&self) -> Option<&Summary> {
+        self.results.iter().max_by_key(|summary| summary.buckets)
+    }
+
+    /// Returns the request comparison of the largest bucket count's first run.
+    fn allowance(&self) -> Option<&Allowance> {
+        self.largest()
+            .and_then(|summary| summary.runs.first())
+            .map(|run| &run.allowance)
     }
 
     /// Describes how the median peak RSS grows per bucket between the two
@@ -120,113 +188,111 @@ impl Report<'_> {
         )
     }
 
-    fn targets(&self) -> Vec<Target> {
-        let at_target = self.target_summary();
-        let largest = self.results.iter().max_by_key(|summary| summary.buckets);
-        let check = |measured: Option<f64>, pass: fn(f64) -> bool| measured.map(pass);
+    /// Describes where the CPU time of the largest bucket count goes.
+    fn cpu_detail(&self) -> String {
+        let Some(summary) = self.largest() else {
+            return String::new();
+        };
+        let Some(run) = summary.runs.first() else {
+            return String::new();
+        };
+        let micros_per_request = run.cpu_s * 1e6 / run.requests.max(1) as f64;
+        format!(
+            "at {} buckets; first run: {:.2} s user + {:.2} s system for {} requests, {micros_per_request:.0} µs of CPU per request",
+            summary.buckets, run.user_s, run.sys_s, run.requests
+        )
+    }
+
+    fn cli_targets(&self) -> Vec<Target> {
+        let at_target = self.summary_at(TARGET_BUCKETS);
+        let largest = self.largest();
+        let largest_buckets = largest.map_or(0, |summary| summary.buckets);
 
         let wall = at_target.map(|summary| summary.wall_over_floor.median);
         let rss = at_target.map(|summary| summary.peak_rss_mb.median);
         let cpu = largest.map(|summary| summary.cpu_ms_per_bucket.median);
-        let requests = largest.map(|summary| summary.requests_per_bucket.median);
-
-        let requests_reason = largest
-            .and_then(|summary| summary.runs.first())
-            .map(|run| {
-                let by_operation = &run.requests_by_operation;
-                let count = |operation: &str| by_operation.get(operation).copied().unwrap_or(0);
-                let describe_key = count("DescribeKey");
-                let head_bucket = count("HeadBucket");
-                let reads: u64 = by_operation
-                    .iter()
-                    .filter(|(operation, _)| {
-                        operation.starts_with("GetBucket")
-                            || *operation == "GetPublicAccessBlock"
-                            || *operation == "GetObjectLockConfiguration"
-                    })
-                    .map(|(_, count)| count)
-                    .sum();
-                let other = run.requests - describe_key - head_bucket - reads;
-                format!(
-                    "at {} buckets: {reads} bucket reads, {head_bucket} HeadBucket, {describe_key} DescribeKey (one per SSE-KMS bucket), {other} account-level and ListBuckets requests",
-                    summary_buckets(largest)
-                )
-            })
-            .unwrap_or_default();
+        let allowance = self.allowance();
+        let requests = allowance.map(Allowance::measured_per_bucket);
+        let allowed = allowance.map_or(0.0, Allowance::allowed_per_bucket);
+        let requests_detail = allowance.map_or_else(String::new, |allowance| {
+            let excess = allowance.excess();
+            format!(
+                "at {largest_buckets} buckets: {} requests sent, {} allowed{}",
+                allowance.measured,
+                allowance.allowed,
+                if excess.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {excess}")
+                }
+            )
+        });
 
         vec![
-            Target {
-                name: "wall / floor at 10,000 buckets",
-                goal: format!("≤ {TARGET_WALL_OVER_FLOOR}"),
-                measured: wall,
-                met: check(wall, |value| value <= TARGET_WALL_OVER_FLOOR),
-                reason: String::new(),
-            },
-            Target {
-                name: "peak RSS at 10,000 buckets",
-                goal: format!("< {TARGET_PEAK_RSS_MB} MB"),
-                measured: rss,
-                met: check(rss, |value| value < TARGET_PEAK_RSS_MB),
-                reason: self.rss_growth(),
-            },
-            Target {
-                name: "CPU time per bucket",
-                goal: format!("< {TARGET_CPU_MS_PER_BUCKET} ms"),
-                measured: cpu,
-                met: check(cpu, |value| value < TARGET_CPU_MS_PER_BUCKET),
-                reason: format!("at {} buckets", summary_buckets(largest)),
-            },
-            Target {
-                name: "requests per bucket",
-                goal: format!("≤ {TARGET_REQUESTS_PER_BUCKET} (11 reads + 1 region lookup)"),
-                measured: requests,
-                met: check(requests, |value| value <= TARGET_REQUESTS_PER_BUCKET),
-                reason: requests_reason,
-            },
+            Target::new(
+                "CLI: wall / floor at 10,000 buckets",
+                format!("≤ {TARGET_WALL_OVER_FLOOR}"),
+                wall,
+                "",
+                |value| value <= TARGET_WALL_OVER_FLOOR,
+                at_target.map_or_else(String::new, |summary| {
+                    format!(
+                        "wall {:.2} s, floor {:.2} s (medians)",
+                        summary.wall_s.median, summary.floor_s.median
+                    )
+                }),
+            ),
+            Target::new(
+                "CLI: peak RSS at 10,000 buckets",
+                format!("< {TARGET_PEAK_RSS_MB} MB"),
+                rss,
+                "MB",
+                |value| value < TARGET_PEAK_RSS_MB,
+                self.rss_growth(),
+            ),
+            Target::new(
+                "CLI: CPU time per bucket",
+                format!("< {TARGET_CPU_MS_PER_BUCKET} ms"),
+                cpu,
+                "ms",
+                |value| value < TARGET_CPU_MS_PER_BUCKET,
+                self.cpu_detail(),
+            ),
+            Target::new(
+                "CLI: requests per bucket",
+                format!("≤ {allowed:.3} (allowance from the fixture, see below)"),
+                requests,
+                "",
+                move |value| value <= allowed + f64::EPSILON,
+                requests_detail,
+            ),
         ]
+    }
+
+    pub fn targets(&self) -> Vec<Target> {
+        let mut targets = self.cli_targets();
+        if let Some(lambda) = &self.lambda {
+            targets.extend(report_lambda::targets(lambda, self.cold_rss_reference()));
+        }
+        targets.extend(report_lambda::size_targets(&self.sizes));
+        targets
+    }
+
+    /// Returns the bucket count and median peak RSS of the scheduled-audit cold
+    /// start runs, whose first invocation audits a small account.
+    fn cold_rss_reference(&self) -> Option<(usize, f64)> {
+        let lambda = self.lambda.as_ref()?;
+        let cold = lambda
+            .results
+            .cold_starts
+            .iter()
+            .find(|cold| cold.function == "scheduled-audit")?;
+        Some((lambda.settings.cold_start_buckets, cold.peak_rss_mb.median))
     }
 
     pub fn to_json(&self) -> Value {
         let machine = &self.machine;
-        let results: Vec<Value> = self
-            .results
-            .iter()
-            .map(|summary| {
-                let runs: Vec<Value> = summary
-                    .runs
-                    .iter()
-                    .map(|run| {
-                        json!({
-                            "wall_s": run.wall_s,
-                            "cpu_s": run.cpu_s,
-                            "user_s": run.user_s,
-                            "sys_s": run.sys_s,
-                            "cpu_ms_per_bucket": run.cpu_ms_per_bucket,
-                            "peak_rss_mb": run.peak_rss_mb,
-                            "exit_code": run.exit_code,
-                            "requests": run.requests,
-                            "requests_per_bucket": run.requests_per_bucket,
-                            "floor_s": run.floor_s,
-                            "wall_over_floor": run.wall_over_floor,
-                            "requests_by_operation": run.requests_by_operation,
-                            "outcomes": run.by_outcome,
-                        })
-                    })
-                    .collect();
-                json!({
-                    "buckets": summary.buckets,
-                    "wall_s": spread_json(summary.wall_s),
-                    "cpu_s": spread_json(summary.cpu_s),
-                    "cpu_ms_per_bucket": spread_json(summary.cpu_ms_per_bucket),
-                    "peak_rss_mb": spread_json(summary.peak_rss_mb),
-                    "requests_per_bucket": spread_json(summary.requests_per_bucket),
-                    "floor_s": spread_json(summary.floor_s),
-                    "wall_over_floor": spread_json(summary.wall_over_floor),
-                    "round_trip_floor_s": summary.path_floor_s,
-                    "runs": runs,
-                })
-            })
-            .collect();
+        let results: Vec<Value> = self.results.iter().map(summary_json).collect();
         let targets: Vec<Value> = self
             .targets()
             .into_iter()
@@ -235,8 +301,9 @@ impl Report<'_> {
                     "target": target.name,
                     "goal": target.goal,
                     "measured_median": target.measured,
+                    "unit": target.unit,
                     "met": target.met,
-                    "detail": target.reason,
+                    "detail": target.detail,
                 })
             })
             .collect();
@@ -255,24 +322,46 @@ impl Report<'_> {
             "runs_per_bucket_count": self.runs,
             "seed": self.settings.seed,
             "list_buckets_sends_region": self.settings.list_bucket_region,
-            "results": results,
             "targets": targets,
+            "results": results,
+            "lambda": self.lambda.as_ref().map(report_lambda::lambda_json),
+            "package_sizes": report_lambda::sizes_json(&self.sizes),
         })
     }
 
     pub fn to_markdown(&self) -> String {
-        let machine = &self.machine;
-        let settings = self.settings;
-        let latency_ms = settings.latency.as_millis();
         let mut text = String::new();
+        self.write_header(&mut text);
+        self.write_targets(&mut text);
+        self.write_commands(&mut text);
+        self.write_cli_method(&mut text);
+        self.write_cli_figures(&mut text);
+        self.write_requests(&mut text);
+        if let Some(lambda) = &self.lambda {
+            report_lambda::write_markdown(&mut text, lambda, self.settings);
+        } else {
+            text.push_str(
+                "## Lambda functions\n\nNot measured: the harness ran with `--skip-lambda`.\n\n",
+            );
+        }
+        report_lambda::write_sizes(&mut text, &self.sizes);
+        text.truncate(text.trim_end().len());
+        text.push('\n');
+        text
+    }
+
+    fn write_header(&self, text: &mut String) {
+        let machine = &self.machine;
         let _ = writeln!(
             text,
             "# Benchmarks\n\n\
-             Figures of `bucketwarden audit --all` against a local canned-response AWS endpoint, \
-             written by `make bench` (the `bucketwarden-bench` crate in `bench/`). \
-             The same figures, with every run, are in `bench/results.json`.\n\n\
+             Figures of `bucketwarden audit --all` and of the Lambda functions against a local \
+             canned-response AWS endpoint, written by `make bench` (the `bucketwarden-bench` crate \
+             in `bench/`). The same figures, with every run, are in `bench/results.json`.\n\n\
              ## Machine\n\n\
-             - CPUs: {} ({})\n- Memory: {} MB\n- Kernel: {}\n- Compiler: {}\n- Commit: {}\n",
+             - CPUs: {} ({})\n- Memory: {} MB\n- Kernel: {}\n- Compiler: {}\n- Commit: {}\n\n\
+             Other programs may have shared the CPUs during the runs, so each figure is given as \
+             min / median / max over several runs.\n",
             machine.cpus,
             machine.cpu_model,
             machine.memory_mb,
@@ -280,9 +369,61 @@ impl Report<'_> {
             machine.rustc,
             machine.commit,
         );
+    }
+
+    fn write_targets(&self, text: &mut String) {
         let _ = writeln!(
             text,
-            "## Method\n\n\
+            "## Targets\n\n\
+             Measured medians. A target is `not measured` when its figure was not run (a bucket \
+             count left out of `--buckets`, or `--skip-lambda`).\n\n\
+             | target | goal | measured | result | detail |\n|---|---|---:|---|---|"
+        );
+        for target in self.targets() {
+            let measured = target.measured.map_or_else(
+                || "not measured".to_owned(),
+                |value| {
+                    format!("{value:.*} {}", target.decimals, target.unit)
+                        .trim_end()
+                        .to_owned()
+                },
+            );
+            let result = match target.met {
+                Some(true) => "met",
+                Some(false) => "**not met**",
+                None => "not measured",
+            };
+            let _ = writeln!(
+                text,
+                "| {} | {} | {measured} | {result} | {} |",
+                target.name, target.goal, target.detail
+            );
+        }
+        text.push('\n');
+    }
+
+    fn write_commands(&self, text: &mut String) {
+        let _ = writeln!(
+            text,
+            "## Commands\n\n```sh\nmake bench\n# which runs\n\
+             cargo build --release -p bucketwarden -p bucket-event -p scheduled-audit -p slack-notifier\n\
+             {}\n```\n\n\
+             Each CLI audit run is:\n\n```sh\nbucketwarden audit --all --format json \
+             --endpoint-url http://127.0.0.1:PORT --region us-east-1 --concurrency {}\n```\n\n\
+             with `AWS_ACCESS_KEY_ID=testing`, `AWS_SECRET_ACCESS_KEY=testing`, \
+             `AWS_EC2_METADATA_DISABLED=true`, `AWS_CONFIG_FILE=/dev/null` and \
+             `AWS_SHARED_CREDENTIALS_FILE=/dev/null`, and no other environment but `PATH`. \
+             The Lambda functions' environment is listed under \"Lambda functions\".\n",
+            self.command, self.settings.concurrency,
+        );
+    }
+
+    fn write_cli_method(&self, text: &mut String) {
+        let settings = self.settings;
+        let latency_ms = settings.latency.as_millis();
+        let _ = writeln!(
+            text,
+            "## CLI audit\n\n### Method\n\n\
              The harness serves every call of an audit from 127.0.0.1 over HTTP/1.1 with keep-alive, \
              and sends each response {latency_ms} ms after the request arrived. It routes by the \
              service name in the SigV4 credential scope and by method, path and query, and counts \
@@ -301,37 +442,35 @@ impl Report<'_> {
              - floor = requests × latency / concurrency, the time that the requests take if \
              exactly `--concurrency` of them are always in flight.\n\
              - round-trip floor = (round trips per bucket that wait on one another, summed over \
-             buckets) × latency / concurrency. A bucket waits on HeadBucket, then on its eleven \
-             reads sent at once, then on DescribeKey for an SSE-KMS bucket. The audit sends a \
-             bucket's reads concurrently, so it can finish below the first floor, but not below \
-             this one.\n",
+             buckets) × latency / concurrency. A bucket waits on HeadBucket (unless ListBuckets \
+             named its region), then on its eleven reads sent at once, then on DescribeKey for an \
+             SSE-KMS bucket. The audit sends a bucket's reads concurrently, so it can finish below \
+             the first floor, but not below this one.\n",
             seed = settings.seed,
             binary = settings.binary.display(),
             region_source = if settings.list_bucket_region {
-                "ListBuckets names each bucket's region, as AWS does, so the audit sends no HeadBucket."
+                "ListBuckets names each bucket's region (`<BucketRegion>`) when the request has a \
+                 query parameter, as S3 does; the audit sends `max-buckets`, so it needs no region \
+                 look-up."
             } else {
-                "ListBuckets returns the names without `<BucketRegion>`, so the audit finds each \
-                 region with HeadBucket (the `x-amz-bucket-region` header)."
+                "ListBuckets returns the names without `<BucketRegion>` (`--no-list-bucket-region`, \
+                 as emulators do), so the audit finds each region with HeadBucket (the \
+                 `x-amz-bucket-region` header)."
             },
         );
-        let _ = writeln!(
-            text,
-            "## Commands\n\n```sh\nmake bench\n# which runs\ncargo build --release -p bucketwarden\n{}\n```\n\n\
-             Each audit run is:\n\n```sh\nbucketwarden audit --all --format json --endpoint-url http://127.0.0.1:PORT \
-             --region us-east-1 --concurrency {}\n```\n\n\
-             with `AWS_ACCESS_KEY_ID=testing`, `AWS_SECRET_ACCESS_KEY=testing`, \
-             `AWS_EC2_METADATA_DISABLED=true`, `AWS_CONFIG_FILE=/dev/null` and \
-             `AWS_SHARED_CREDENTIALS_FILE=/dev/null`, and no other environment but `PATH`.\n",
-            self.command, settings.concurrency,
-        );
+    }
 
+    fn write_cli_figures(&self, text: &mut String) {
+        let settings = self.settings;
         let _ = writeln!(
             text,
-            "## Figures\n\n{} runs per bucket count, latency {latency_ms} ms, concurrency {}. \
+            "### Figures\n\n{} runs per bucket count, latency {} ms, concurrency {}. \
              Each cell is min / median / max over the runs.\n\n\
              | buckets | wall (s) | floor (s) | wall / floor | round-trip floor (s) | CPU (s) | CPU per bucket (ms) | peak RSS (MB) | requests per bucket |\n\
              |---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            self.runs, settings.concurrency,
+            self.runs,
+            settings.latency.as_millis(),
+            settings.concurrency,
         );
         for summary in &self.results {
             let _ = writeln!(
@@ -348,69 +487,166 @@ impl Report<'_> {
                 spread_cell(summary.requests_per_bucket, 3),
             );
         }
+        text.push('\n');
+    }
 
+    fn write_requests(&self, text: &mut String) {
         let _ = writeln!(
             text,
-            "\n### Requests by operation\n\nFrom the first run of each bucket count.\n"
+            "### Requests against the allowance\n\n\
+             The allowance per bucket is the ten S3 reads that the spec lists \
+             (GetPublicAccessBlock, GetBucketPolicy, GetBucketPolicyStatus, GetBucketAcl, \
+             GetBucketOwnershipControls, GetBucketEncryption, GetBucketVersioning, \
+             GetBucketLogging, GetObjectLockConfiguration, GetBucketReplication), plus \
+             GetBucketTagging (tags decide exemptions and whether object lock and replication \
+             are required), plus DescribeKey for each bucket whose default encryption names a \
+             KMS key, plus one HeadBucket for each bucket outside the client's region when \
+             ListBuckets did not name the region. The harness counts those buckets in the \
+             fixture. Account-level reads are allowed as measured and spread over the buckets. \
+             From the first run of each bucket count; the per-bucket figure is the total \
+             divided by the bucket count.\n"
         );
-        let operations: std::collections::BTreeSet<&String> = self
-            .results
-            .iter()
-            .filter_map(|summary| summary.runs.first())
-            .flat_map(|run| run.requests_by_operation.keys())
-            .collect();
-        let _ = write!(text, "| operation |");
+        let _ = write!(text, "| operation | allowance |");
         for summary in &self.results {
-            let _ = write!(text, " {} buckets |", summary.buckets);
+            let _ = write!(text, " {} buckets: sent / allowed |", summary.buckets);
         }
-        let _ = write!(text, "\n|---|");
+        let _ = write!(text, "\n|---|---|");
         for _ in &self.results {
             let _ = write!(text, "---:|");
         }
         text.push('\n');
-        for operation in operations {
-            let _ = write!(text, "| {operation} |");
-            for summary in &self.results {
-                let count = summary
-                    .runs
-                    .first()
-                    .and_then(|run| run.requests_by_operation.get(operation))
-                    .copied()
-                    .unwrap_or(0);
-                let _ = write!(text, " {count} |");
+
+        let allowances: Vec<Option<&Allowance>> = self
+            .results
+            .iter()
+            .map(|summary| summary.runs.first().map(|run| &run.allowance))
+            .collect();
+        let mut operations: Vec<(String, String)> = Vec::new();
+        for allowance in allowances.iter().flatten() {
+            for row in &allowance.operations {
+                if !operations.iter().any(|(name, _)| *name == row.operation) {
+                    let basis = match row.operation.as_str() {
+                        "DescribeKey" => "one per bucket with SSE-KMS".to_owned(),
+                        "HeadBucket" if allowance.list_buckets_names_region => {
+                            "none: ListBuckets names every region".to_owned()
+                        }
+                        "HeadBucket" => "one per bucket outside us-east-1".to_owned(),
+                        _ => row.basis.clone(),
+                    };
+                    operations.push((row.operation.clone(), basis));
+                }
+            }
+        }
+        for (operation, basis) in &operations {
+            let _ = write!(text, "| {operation} | {basis} |");
+            for allowance in &allowances {
+                let row = allowance.and_then(|allowance| {
+                    allowance
+                        .operations
+                        .iter()
+                        .find(|row| row.operation == *operation)
+                });
+                let cell = row.map_or_else(
+                    || "0 / 0".to_owned(),
+                    |row| {
+                        let marker = if row.measured > row.allowed {
+                            " **over**"
+                        } else {
+                            ""
+                        };
+                        format!("{} / {}{marker}", row.measured, row.allowed)
+                    },
+                );
+                let _ = write!(text, " {cell} |");
             }
             text.push('\n');
         }
-
-        let _ = writeln!(
-            text,
-            "\n## Targets\n\nMeasured medians. A target stated for 10,000 buckets is not measured \
-             when that count was not run.\n\n| target | goal | measured | result | detail |\n|---|---|---:|---|---|"
-        );
-        for target in self.targets() {
-            let measured = target
-                .measured
-                .map_or_else(|| "not measured".to_owned(), |value| format!("{value:.3}"));
-            let result = match target.met {
-                Some(true) => "met",
-                Some(false) => "not met",
-                None => "not measured",
-            };
-            let _ = writeln!(
-                text,
-                "| {} | {} | {measured} | {result} | {} |",
-                target.name, target.goal, target.reason
-            );
+        let _ = write!(text, "| **total** | |");
+        for allowance in &allowances {
+            let cell = allowance.map_or_else(String::new, |allowance| {
+                format!(
+                    "{} / {} ({:.3} / {:.3} per bucket)",
+                    allowance.measured,
+                    allowance.allowed,
+                    allowance.measured_per_bucket(),
+                    allowance.allowed_per_bucket()
+                )
+            });
+            let _ = write!(text, " {cell} |");
         }
-        text
+        text.push_str("\n\n");
     }
 }
 
-fn summary_buckets(summary: Option<&Summary>) -> usize {
-    summary.map_or(0, |summary| summary.buckets)
+fn summary_json(summary: &Summary) -> Value {
+    let runs: Vec<Value> = summary
+        .runs
+        .iter()
+        .map(|run| {
+            json!({
+                "wall_s": run.wall_s,
+                "cpu_s": run.cpu_s,
+                "user_s": run.user_s,
+                "sys_s": run.sys_s,
+                "cpu_ms_per_bucket": run.cpu_ms_per_bucket,
+                "peak_rss_mb": run.peak_rss_mb,
+                "exit_code": run.exit_code,
+                "requests": run.requests,
+                "requests_per_bucket": run.requests_per_bucket,
+                "floor_s": run.floor_s,
+                "wall_over_floor": run.wall_over_floor,
+                "requests_by_operation": run.requests_by_operation,
+                "outcomes": run.by_outcome,
+            })
+        })
+        .collect();
+    let allowance = summary
+        .runs
+        .first()
+        .map(|run| allowance_json(&run.allowance));
+    json!({
+        "buckets": summary.buckets,
+        "wall_s": spread_json(summary.wall_s),
+        "cpu_s": spread_json(summary.cpu_s),
+        "cpu_ms_per_bucket": spread_json(summary.cpu_ms_per_bucket),
+        "peak_rss_mb": spread_json(summary.peak_rss_mb),
+        "requests_per_bucket": spread_json(summary.requests_per_bucket),
+        "floor_s": spread_json(summary.floor_s),
+        "wall_over_floor": spread_json(summary.wall_over_floor),
+        "round_trip_floor_s": summary.path_floor_s,
+        "request_allowance": allowance,
+        "runs": runs,
+    })
 }
 
-fn spread_cell(spread: Spread, decimals: usize) -> String {
+fn allowance_json(allowance: &Allowance) -> Value {
+    let operations: Vec<Value> = allowance
+        .operations
+        .iter()
+        .map(|row| {
+            json!({
+                "operation": row.operation,
+                "sent": row.measured,
+                "allowed": row.allowed,
+                "basis": row.basis,
+            })
+        })
+        .collect();
+    json!({
+        "buckets": allowance.counts.buckets,
+        "buckets_with_sse_kms": allowance.counts.kms,
+        "buckets_outside_client_region": allowance.counts.outside_client_region,
+        "list_buckets_names_region": allowance.list_buckets_names_region,
+        "sent": allowance.measured,
+        "allowed": allowance.allowed,
+        "sent_per_bucket": allowance.measured_per_bucket(),
+        "allowed_per_bucket": allowance.allowed_per_bucket(),
+        "met": allowance.met(),
+        "operations": operations,
+    })
+}
+
+pub fn spread_cell(spread: Spread, decimals: usize) -> String {
     format!(
         "{:.*} / {:.*} / {:.*}",
         decimals, spread.min, decimals, spread.median, decimals, spread.max
