@@ -16,6 +16,7 @@
 )]
 
 mod allowance;
+mod engine;
 mod fixtures;
 mod function;
 mod lambda;
@@ -27,7 +28,7 @@ mod runtime_api;
 mod server;
 mod size;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
@@ -196,6 +197,12 @@ fn main() -> anyhow::Result<()> {
         "cargo run --release -p bucketwarden-bench -- {}",
         arguments.join(" ")
     );
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
+    let engine = engine::measure(&corpus, 10_000, 3)?;
+    eprintln!(
+        "engine: {:.1} µs per bucket over {} snapshots",
+        engine.micros_per_bucket, engine.snapshots
+    );
     let report = report::Report {
         machine,
         command,
@@ -204,6 +211,7 @@ fn main() -> anyhow::Result<()> {
         results,
         lambda,
         sizes: report::SizePart { sizes, missing },
+        engine: Some(engine),
     };
     if let Some(parent) = args.json.parent() {
         std::fs::create_dir_all(parent)?;
