@@ -119,16 +119,7 @@ fn scheduled_event() -> Value {
 }
 
 async fn full_report(emulator: &Emulator, key: &str) -> AccountReport {
-    let output = emulator
-        .s3_client("us-east-1")
-        .get_object()
-        .bucket(REPORTS)
-        .key(key)
-        .send()
-        .await
-        .expect("report");
-    let bytes = output.body.collect().await.expect("body").into_bytes();
-    serde_json::from_slice(&bytes).expect("account report")
+    serde_json::from_slice(&read_object(emulator, key).await).expect("account report")
 }
 
 /// Outcome counts per control across the account.

@@ -77,22 +77,7 @@ pub async fn part_keys(
 
 /// Reads one part of a run.
 pub async fn read_part(aws: &AwsContext, bucket: &str, key: &str) -> Result<Part, CallError> {
-    let region = region_of(aws, bucket).await;
-    let output = aws
-        .clients()
-        .s3(&region)
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(|error| call_error(&error))?;
-    let bytes = output
-        .body
-        .collect()
-        .await
-        .map_err(|error| CallError::new("ResponseError", error.to_string()))?
-        .into_bytes();
+    let bytes = aws.read_object_bytes(bucket, key).await?;
     serde_json::from_slice(&bytes)
         .map_err(|error| CallError::new("InvalidPart", format!("{key}: {error}")))
 }

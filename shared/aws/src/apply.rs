@@ -353,6 +353,13 @@ impl AwsContext {
     }
 
     async fn read_object(&self, bucket: &str, key: &str) -> Result<String, CallError> {
+        let bytes = self.read_object_bytes(bucket, key).await?;
+        String::from_utf8(bytes)
+            .map_err(|error| CallError::new("InvalidBackup", format!("{bucket}/{key}: {error}")))
+    }
+
+    /// Reads a whole object, from the bucket's region.
+    pub async fn read_object_bytes(&self, bucket: &str, key: &str) -> Result<Vec<u8>, CallError> {
         let region = self
             .bucket_region(bucket)
             .await
@@ -371,8 +378,7 @@ impl AwsContext {
             .collect()
             .await
             .map_err(|error| CallError::new("ResponseError", error.to_string()))?;
-        String::from_utf8(bytes.into_bytes().to_vec())
-            .map_err(|error| CallError::new("InvalidBackup", format!("{bucket}/{key}: {error}")))
+        Ok(bytes.into_bytes().to_vec())
     }
 
     /// Restores a setting from a backup, after backing up the value it replaces.
