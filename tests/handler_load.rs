@@ -28,10 +28,10 @@
 //! skips it when it is already as required. The rate limiter prevents it within an
 //! execution environment, because it lets one remediation per bucket run in
 //! `min_time_between_remediations`. Across execution environments the lease on the
-//! setting prevents it. S3 has no conditional write for bucket settings (unlike
-//! PutObject, PutBucketPolicy and the other setting writes take no If-Match header),
-//! so each write first creates `leases/BUCKET/SETTING.json` in the backup bucket with
-//! `If-None-Match: *`, and only the environment that created it re-reads and writes.
+//! setting prevents it. Unlike PutObject, PutBucketPolicy and the other setting
+//! writes take no If-Match header. So each write first creates
+//! `leases/BUCKET/SETTING.json` in the backup bucket with `If-None-Match: *`, and
+//! only the environment that created it re-reads and writes.
 //! The test asserts zero duplicates in both groups, and that every lease taken was
 //! deleted again.
 //!
