@@ -289,23 +289,8 @@ pub async fn start(seed: u64, latency: Duration, list_bucket_region: bool) -> Se
     });
     state.set_latency(latency);
 
-    let accept_state = state.clone();
-    let accept_loop = tokio::spawn(async move {
-        // The loop ends when `Server::stop` aborts the task, or on an accept error.
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            let state = accept_state.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, request).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+    let accept_loop = serve(listener, state.clone(), |state, request| async move {
+        handle(&state, request).await
     });
     Server {
         address,
@@ -389,6 +374,34 @@ struct RoutedRequest {
     target: String,
     content_type: Option<String>,
     body: Bytes,
+}
+
+/// Serves HTTP/1.1 with keep-alive on `listener`, one task per connection, passing
+/// each request to `handler` with `state`. The loop ends when the returned task is
+/// aborted, or on an accept error.
+pub fn serve<S, H, F>(listener: TcpListener, state: Arc<S>, handler: H) -> JoinHandle<()>
+where
+    S: Send + Sync + 'static,
+    H: Fn(Arc<S>, Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let state = state.clone();
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let response = handler(state.clone(), request);
+                    async move { Ok::<_, Infallible>(response.await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
 }
 
 async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Bytes>> {
