@@ -386,17 +386,17 @@ async fn lease_admits_one_writer() {
     let first = aws(&emulator);
     let second = aws(&emulator);
 
-    let held = first
+    let first_lease = first
         .acquire_lease(BACKUPS, "shared", "bucket-policy")
         .await
         .expect("first acquire")
         .expect("the first environment gets the lease");
-    let refused = second
+    let while_held = second
         .acquire_lease(BACKUPS, "shared", "bucket-policy")
         .await
         .expect("second acquire");
     assert!(
-        refused.is_none(),
+        while_held.is_none(),
         "the lease is held by the first environment"
     );
     let other_setting = second
@@ -405,7 +405,7 @@ async fn lease_admits_one_writer() {
         .expect("other setting");
     assert!(other_setting.is_some(), "leases are per setting");
 
-    first.release_lease(held).await;
+    first.release_lease(first_lease).await;
     let after_release = second
         .acquire_lease(BACKUPS, "shared", "bucket-policy")
         .await

@@ -309,8 +309,8 @@ async fn malformed_trigger_is_rejected() {
     assert!(error.to_string().contains("not JSON"), "{error}");
 }
 
-/// A full report too large for one piece goes up as a multipart upload and reads
-/// back byte for byte; a small one goes up with one PutObject.
+/// A full report too large for one piece is stored with a multipart upload, and a
+/// small one with one PutObject. Both read back byte for byte.
 #[tokio::test(flavor = "multi_thread")]
 async fn large_report_is_stored_in_pieces() {
     let emulator = Emulator::start().await;

@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn results_come_out_in_list_order() {
+    fn in_order_releases_in_list_order() {
         let mut order = InOrder::new(&names(&["a", "b", "c", "d"]));
         assert_eq!(order.insert("c", 3), Vec::<i32>::new());
         assert_eq!(order.insert("a", 1), vec![1]);
@@ -274,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_outside_the_list_is_released_at_once() {
+    fn in_order_releases_unlisted_name_at_once() {
         let mut order = InOrder::new(&names(&["a", "b"]));
         assert_eq!(order.insert("b", 2), Vec::<i32>::new());
         assert_eq!(order.insert("z", 9), vec![9]);

@@ -232,9 +232,9 @@ mod tests {
         });
         full.notes
             .push("ListBuckets refused in one region".to_string());
-        let mut one = AccountReport::default();
-        one.push(reports().remove(0));
-        vec![AccountReport::default(), one, full]
+        let mut single = AccountReport::default();
+        single.push(reports().remove(0));
+        vec![AccountReport::default(), single, full]
     }
 
     #[test]

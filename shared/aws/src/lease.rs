@@ -111,7 +111,7 @@ impl AwsContext {
         let Some(etag) = head.e_tag() else {
             return Ok(None);
         };
-        let taken = client
+        let takeover = client
             .put_object()
             .bucket(lease_bucket)
             .key(&key)
@@ -120,7 +120,7 @@ impl AwsContext {
             .body(ByteStream::from(body.into_bytes()))
             .send()
             .await;
-        match taken {
+        match takeover {
             Ok(_) => {
                 warn!(
                     bucket,
